@@ -1,0 +1,185 @@
+"""mentori serve | migrate | seed | token | schema: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import timedelta
+
+from app.auth import issue_dev_token
+from app.clock import system_clock
+from app.settings import Settings
+from db.models import Role
+
+
+async def _migrate(settings: Settings) -> None:
+    from db.engine import create_engine
+    from db.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings, *, mentors: int, students: int, only_if_empty: bool) -> None:
+    from db import demo
+    from db.engine import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            empty = await demo.is_empty(session)
+        if only_if_empty and not empty:
+            print("The database already has a programme; demo data not loaded.")
+            return
+        summary = await demo.seed(
+            sessions, mentors=mentors, students=students, now=system_clock(), progress=True
+        )
+        print(
+            f"Demo programme {summary.programme_id}: {summary.mentors} mentors, "
+            f"{summary.students} students, {summary.requests} requests, {summary.matches} matches."
+        )
+    finally:
+        await engine.dispose()
+
+
+async def dev_tokens(settings: Settings) -> dict[str, str]:
+    """Tokens for the demo people, with the names and emails the demo data gave them."""
+    from sqlalchemy import select
+
+    from db.demo import DEMO_SUBJECTS
+    from db.engine import create_engine, create_sessionmaker
+    from db.models import User
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            users = {
+                u.subject: u
+                for u in await session.scalars(
+                    select(User).where(User.subject.in_(DEMO_SUBJECTS.values()))
+                )
+            }
+    finally:
+        await engine.dispose()
+    now = system_clock()
+    return {
+        role: issue_dev_token(
+            settings,
+            subject=subject,
+            role=Role(role.upper()),
+            name=users[subject].name,
+            email=users[subject].email,
+            now=now,
+        )
+        for role, subject in DEMO_SUBJECTS.items()
+        if subject in users
+    }
+
+
+def _print_welcome(settings: Settings) -> None:
+    base = settings.public_url
+    tokens = asyncio.run(dev_tokens(settings))
+    if len(tokens) < 3:
+        print("No demo people in this database: run `mentori seed`, or `mentori token ROLE`.")
+        return
+    print()
+    print(f"Mentori is starting on {base}")
+    print(f"  GraphiQL:            {base}/graphql")
+    print(f"  Health / metrics:    {base}/healthz  {base}/metrics")
+    print()
+    print("Development tokens (send as 'Authorization: Bearer <token>'):")
+    for role, token in tokens.items():
+        print(f"  {role:<12} {token}")
+    print()
+    print("Pages, signed in:")
+    print(f"  coordinator  {base}/dashboard#token={tokens['coordinator']}")
+    print(f"  mentor       {base}/mentor#token={tokens['mentor']}")
+    print(f"  student      {base}/browse#token={tokens['student']}")
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mentori", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--welcome", action="store_true", help="print URLs and dev tokens first")
+    commands.add_parser("migrate", help="apply the database migrations")
+    seed = commands.add_parser("seed", help="load demo data")
+    seed.add_argument("--mentors", type=int, default=300)
+    seed.add_argument("--students", type=int, default=900)
+    seed.add_argument("--if-empty", action="store_true", help="only into an empty database")
+    token = commands.add_parser("token", help="issue a development token")
+    token.add_argument("role", choices=[r.value.lower() for r in Role])
+    token.add_argument("--subject")
+    token.add_argument("--name")
+    token.add_argument("--email")
+    token.add_argument("--hours", type=int)
+    commands.add_parser("schema", help="print the GraphQL SDL")
+    args = parser.parse_args(argv)
+    settings = Settings()
+
+    match args.command:
+        case "migrate":
+            asyncio.run(_migrate(settings))
+            print("Migrations applied.")
+        case "seed":
+            asyncio.run(
+                _seed(
+                    settings,
+                    mentors=args.mentors,
+                    students=args.students,
+                    only_if_empty=args.if_empty,
+                )
+            )
+        case "token":
+            if settings.production:
+                print("Development tokens are not issued in production.", file=sys.stderr)
+                return 2
+            if args.subject is None:
+                demo = asyncio.run(dev_tokens(settings))
+                if args.role in demo and args.hours is None:
+                    print(demo[args.role])
+                    return 0
+            subject = args.subject or f"dev-{args.role}"
+            print(
+                issue_dev_token(
+                    settings,
+                    subject=subject,
+                    role=Role(args.role.upper()),
+                    name=args.name or subject,
+                    email=args.email or f"{subject}@example.edu",
+                    now=system_clock(),
+                    lifetime=timedelta(hours=args.hours) if args.hours else None,
+                )
+            )
+        case "schema":
+            from schema.build import sdl
+
+            sys.stdout.write(sdl())
+        case "serve":
+            import uvicorn
+
+            if args.welcome and not settings.production:
+                _print_welcome(settings)
+            uvicorn.run(
+                "app.main:create_app",
+                factory=True,
+                host=args.host or settings.host,
+                port=args.port or settings.port,
+                workers=args.workers,
+                proxy_headers=True,
+                log_level="info",
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

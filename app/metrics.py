@@ -1,0 +1,59 @@
+"""Prometheus metrics, one registry per app (so several apps in one test process never clash)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.extensions import SchemaExtension
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.operations = Counter(
+            "mentori_graphql_operations",
+            "GraphQL operations executed, by type and outcome.",
+            ["type", "outcome"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "mentori_graphql_operation_seconds",
+            "Time to execute a GraphQL operation.",
+            ["type"],
+            registry=self.registry,
+        )
+        self.subscribers = Gauge(
+            "mentori_subscribers",
+            "Live GraphQL subscriptions in this process.",
+            registry=self.registry,
+        )
+        self.events_published = Counter(
+            "mentori_events_published", "Events published after commit.", registry=self.registry
+        )
+
+    def extension(self) -> type[SchemaExtension]:
+        metrics = self
+
+        class OperationMetrics(SchemaExtension):
+            def on_operation(self) -> Iterator[None]:
+                import time
+
+                started = time.perf_counter()
+                yield
+                context = self.execution_context
+                kind = context.operation_type.value if context.operation_type else "unknown"
+                result = context.result
+                outcome = (
+                    "error" if result is not None and getattr(result, "errors", None) else "ok"
+                )
+                metrics.operations.labels(kind, outcome).inc()
+                metrics.duration.labels(kind).observe(time.perf_counter() - started)
+
+        return OperationMetrics
+
+    async def endpoint(self, request: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

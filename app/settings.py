@@ -1,0 +1,57 @@
+"""Every setting comes from the environment (or a .env file); the README lists them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite+aiosqlite:///var/mentori.db"
+    broker_url: str = "memory://"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    db_pool_size: int = 10
+
+    # Tokens: HS256 with a local secret in development, RS256 (JWKS URL or PEM key) in production.
+    jwt_secret: str = Field(default="mentori-development-secret-change-me-0123456789")
+    jwt_algorithms: list[str] = ["HS256"]
+    jwt_public_key: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "mentori-dev"
+    jwt_audience: str = "mentori"
+    dev_token_hours: int = 24 * 30
+
+    # GraphQL limits.
+    max_query_depth: int = 10
+    max_query_tokens: int = 2000
+    max_aliases: int = 15
+    max_page_size: int = 100
+    max_subscriptions_per_connection: int = 20
+    subscriber_queue_size: int = 100
+
+    # Email.
+    mail_from: str = "Mentori <mentoring@example.edu>"
+    mail_dir: str = "var/mail"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    mail_poll_seconds: float = 2.0
+
+    @property
+    def production(self) -> bool:
+        return self.env is Environment.PRODUCTION

@@ -1,0 +1,364 @@
+"""The programme's data: every table Mentori stores, typed for SQLAlchemy 2."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True)
+
+
+class Role(enum.StrEnum):
+    STUDENT = "STUDENT"
+    MENTOR = "MENTOR"
+    COORDINATOR = "COORDINATOR"
+
+
+class DegreeLevel(enum.StrEnum):
+    MASTERS = "MASTERS"
+    DOCTORAL = "DOCTORAL"
+
+
+class Location(enum.StrEnum):
+    FINLAND = "FINLAND"
+    ABROAD = "ABROAD"
+
+
+class ProfileStatus(enum.StrEnum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+    EXPIRED = "EXPIRED"
+    CLOSED_MENTOR_FULL = "CLOSED_MENTOR_FULL"
+
+
+class Phase(enum.StrEnum):
+    MENTOR_SIGNUP = "MENTOR_SIGNUP"
+    STUDENT_REQUESTS = "STUDENT_REQUESTS"
+    BRIEFINGS = "BRIEFINGS"
+    PROGRAMME = "PROGRAMME"
+    HALFWAY_SURVEY = "HALFWAY_SURVEY"
+    FINAL_SURVEY = "FINAL_SURVEY"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+    __table_args__ = (
+        CheckConstraint("student_pending_limit >= 1", name="student_pending_limit"),
+        CheckConstraint("mentor_pending_limit >= 1", name="mentor_pending_limit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
+    student_pending_limit: Mapped[int] = mapped_column(Integer, default=1)
+    mentor_pending_limit: Mapped[int] = mapped_column(Integer, default=2)
+    request_expiry_hours: Mapped[int | None] = mapped_column(Integer, default=72)
+    reminder_hours_before_expiry: Mapped[int | None] = mapped_column(Integer, default=24)
+    event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime]
+
+    phases: Mapped[list[ProgrammePhase]] = relationship(
+        lazy="raise", order_by="ProgrammePhase.opens_on", cascade="all, delete-orphan"
+    )
+
+
+class ProgrammePhase(Base):
+    __tablename__ = "programme_phases"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "phase"),
+        CheckConstraint("opens_on <= closes_on", name="dates_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+
+
+class Language(Base):
+    __tablename__ = "languages"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Field(Base):
+    __tablename__ = "fields"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    school: Mapped[str] = mapped_column(String(120))
+
+
+class MentorLanguage(Base):
+    __tablename__ = "mentor_languages"
+
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    language_code: Mapped[str] = mapped_column(
+        ForeignKey("languages.code"), primary_key=True, index=True
+    )
+
+
+class MentorField(Base):
+    __tablename__ = "mentor_fields"
+
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), primary_key=True, index=True)
+
+
+class MentorDegreeLevel(Base):
+    __tablename__ = "mentor_degree_levels"
+
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    degree_level: Mapped[DegreeLevel] = mapped_column(
+        _enum(DegreeLevel, "degree_level"), primary_key=True, index=True
+    )
+
+
+class MentorProfile(Base):
+    __tablename__ = "mentor_profiles"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "user_id"),
+        CheckConstraint("capacity BETWEEN 1 AND 2", name="capacity_one_or_two"),
+        CheckConstraint(
+            "accepted_count >= 0 AND accepted_count <= capacity", name="not_over_capacity"
+        ),
+        CheckConstraint("pending_count >= 0", name="pending_not_negative"),
+        Index("ix_mentor_profiles_listing", "programme_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[ProfileStatus] = mapped_column(
+        _enum(ProfileStatus, "profile_status"), default=ProfileStatus.DRAFT
+    )
+    display_name: Mapped[str] = mapped_column(String(200))
+    headline: Mapped[str] = mapped_column(String(200), default="")
+    educational_background: Mapped[str] = mapped_column(Text, default="")
+    professional_background: Mapped[str] = mapped_column(Text, default="")
+    career_experience: Mapped[str] = mapped_column(Text, default="")
+    working_life_years: Mapped[int] = mapped_column(Integer, default=0)
+    has_doctorate: Mapped[bool] = mapped_column(Boolean, default=False)
+    location: Mapped[Location] = mapped_column(
+        _enum(Location, "location"), default=Location.FINLAND
+    )
+    city: Mapped[str] = mapped_column(String(120), default="")
+    remote_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    contact_email: Mapped[str] = mapped_column(String(320))
+    # Asked for identity checks only; never exposed through the API.
+    date_of_birth: Mapped[date | None] = mapped_column(Date, default=None)
+    accepted_count: Mapped[int] = mapped_column(Integer, default=0)
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(lazy="raise")
+    programme: Mapped[Programme] = relationship(lazy="raise")
+
+
+class StudentProfile(Base):
+    __tablename__ = "student_profiles"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "user_id"),
+        CheckConstraint("pending_count >= 0", name="pending_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    display_name: Mapped[str] = mapped_column(String(200))
+    degree_level: Mapped[DegreeLevel] = mapped_column(_enum(DegreeLevel, "degree_level"))
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), default=None)
+    international: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_exchange: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_email: Mapped[str] = mapped_column(String(320))
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class StudentLanguage(Base):
+    __tablename__ = "student_languages"
+
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    language_code: Mapped[str] = mapped_column(ForeignKey("languages.code"), primary_key=True)
+
+
+class MentorRequest(Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_mentor_status", "mentor_id", "status"),
+        Index("ix_requests_student_status", "student_id", "status"),
+        Index("ix_requests_programme_status", "programme_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("mentor_profiles.id", ondelete="CASCADE"))
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus, "request_status"), default=RequestStatus.PENDING
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Match(Base):
+    __tablename__ = "matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), unique=True
+    )
+    # One match per student: the database refuses a second.
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student_profiles.id", ondelete="CASCADE"), unique=True
+    )
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+
+
+class Event(Base):
+    """The durable, ordered log of every state change, numbered per programme."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("programme_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class OutboxMessage(Base):
+    """An email written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), default=None
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)

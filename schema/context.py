@@ -1,0 +1,95 @@
+"""The typed GraphQL context: who is asking, the unit of work, and per-request DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeAlias, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from app.clock import Clock
+from app.events import EventHub
+from app.settings import Settings
+from app.unit_of_work import UnitOfWork
+from db.models import DegreeLevel, Field, Language, Match, MentorProfile, Programme, StudentProfile
+from services import batch, privacy
+from services.privacy import Counterparts
+from services.viewer import Viewer
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _loader(
+    uow: UnitOfWork, load: Callable[[AsyncSession, Sequence[K]], Awaitable[list[V]]]
+) -> DataLoader[K, V]:
+    async def load_many(keys: list[K]) -> list[V]:
+        return await uow.read(lambda session: load(session, keys))
+
+    return DataLoader(load_fn=load_many)
+
+
+@dataclass
+class Loaders:
+    """Built fresh for each HTTP request and for each subscription event, never kept longer."""
+
+    mentor: DataLoader[int, MentorProfile | None]
+    student: DataLoader[int, StudentProfile | None]
+    programme: DataLoader[int, Programme | None]
+    field: DataLoader[int, Field | None]
+    mentor_languages: DataLoader[int, list[Language]]
+    mentor_fields: DataLoader[int, list[Field]]
+    mentor_degree_levels: DataLoader[int, list[DegreeLevel]]
+    student_languages: DataLoader[int, list[Language]]
+    match_of_request: DataLoader[int, Match | None]
+    counterparts: DataLoader[int, Counterparts]
+
+    @classmethod
+    def build(cls, uow: UnitOfWork, viewer: Viewer | None) -> Loaders:
+        async def load_counterparts(keys: list[int]) -> list[Counterparts]:
+            found = await uow.read(lambda session: privacy.counterparts(session, viewer))
+            return [found for _ in keys]
+
+        return cls(
+            mentor=_loader(uow, batch.mentors),
+            student=_loader(uow, batch.students),
+            programme=_loader(uow, batch.programmes),
+            field=_loader(uow, batch.fields),
+            mentor_languages=_loader(uow, batch.mentor_languages),
+            mentor_fields=_loader(uow, batch.mentor_fields),
+            mentor_degree_levels=_loader(uow, batch.mentor_degree_levels),
+            student_languages=_loader(uow, batch.student_languages),
+            match_of_request=_loader(uow, batch.matches_of_requests),
+            counterparts=DataLoader(load_fn=load_counterparts),
+        )
+
+
+@dataclass
+class Context:
+    settings: Settings
+    uow: UnitOfWork
+    hub: EventHub
+    clock: Clock
+    viewer: Viewer | None
+    viewer_expires_at: datetime | None = None
+    auth_error: str | None = None
+    request: Any = None
+    response: Any = None
+    connection_params: dict[str, Any] | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders.build(self.uow, self.viewer)
+
+    def fresh_loaders(self) -> Loaders:
+        return Loaders.build(self.uow, self.viewer)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+Info: TypeAlias = StrawberryInfo[Context, None]

@@ -1,0 +1,104 @@
+"""A mentor's availability, derived from the programme's rules (DESIGN.md), in Python and SQL."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, not_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import MentorProfile, ProfileStatus
+from services import events
+from services.events import EventKind
+
+
+class Availability(enum.StrEnum):
+    AVAILABLE = "AVAILABLE"
+    BUSY = "BUSY"
+    FULL = "FULL"
+    HIDDEN = "HIDDEN"
+
+
+LISTED = (Availability.AVAILABLE, Availability.BUSY)
+
+
+@dataclass(frozen=True, slots=True)
+class MentorState:
+    """The counters that decide availability, as read under the mentor's row lock."""
+
+    mentor_id: int
+    programme_id: int
+    status: ProfileStatus
+    capacity: int
+    accepted: int
+    pending: int
+
+    @classmethod
+    def of(cls, mentor: MentorProfile) -> MentorState:
+        return cls(
+            mentor.id,
+            mentor.programme_id,
+            mentor.status,
+            mentor.capacity,
+            mentor.accepted_count,
+            mentor.pending_count,
+        )
+
+    def availability(self, pending_limit: int) -> Availability:
+        return availability(self.status, self.capacity, self.accepted, self.pending, pending_limit)
+
+
+def availability(
+    status: ProfileStatus, capacity: int, accepted: int, pending: int, pending_limit: int
+) -> Availability:
+    if status is not ProfileStatus.PUBLISHED:
+        return Availability.HIDDEN
+    if accepted >= capacity:
+        return Availability.FULL
+    if pending >= pending_limit:
+        return Availability.BUSY
+    return Availability.AVAILABLE
+
+
+def sql_condition(value: Availability, pending_limit: int) -> ColumnElement[bool]:
+    published = MentorProfile.status == ProfileStatus.PUBLISHED
+    has_room = MentorProfile.accepted_count < MentorProfile.capacity
+    match value:
+        case Availability.HIDDEN:
+            return not_(published)
+        case Availability.FULL:
+            return and_(published, not_(has_room))
+        case Availability.BUSY:
+            return and_(published, has_room, MentorProfile.pending_count >= pending_limit)
+        case Availability.AVAILABLE:
+            return and_(published, has_room, MentorProfile.pending_count < pending_limit)
+
+
+def record_change(
+    session: AsyncSession,
+    before: MentorState,
+    after: MentorState,
+    *,
+    pending_limit: int,
+    now: datetime,
+) -> None:
+    """Every change of availability (or of remaining capacity) is an event subscribers see."""
+    old, new = before.availability(pending_limit), after.availability(pending_limit)
+    if old == new and before.accepted == after.accepted and before.capacity == after.capacity:
+        return
+    events.record(
+        session,
+        after.programme_id,
+        EventKind.MENTOR_AVAILABILITY_CHANGED,
+        {
+            "mentorId": after.mentor_id,
+            "availability": new.value,
+            "previous": old.value,
+            "capacity": after.capacity,
+            "remainingCapacity": max(after.capacity - after.accepted, 0),
+            "pendingCount": after.pending,
+        },
+        now=now,
+    )

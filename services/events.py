@@ -1,0 +1,120 @@
+"""The event log: changes are recorded during an operation and written, numbered, just before
+its commit. Publishing happens after the commit, outside services (see app/unit_of_work.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Event, Programme
+
+_PENDING_KEY = "mentori.pending_events"
+
+
+class EventKind:
+    REQUEST_SENT = "REQUEST_SENT"
+    REQUEST_ACCEPTED = "REQUEST_ACCEPTED"
+    REQUEST_REJECTED = "REQUEST_REJECTED"
+    REQUEST_WITHDRAWN = "REQUEST_WITHDRAWN"
+    REQUEST_EXPIRED = "REQUEST_EXPIRED"
+    REQUEST_CLOSED_MENTOR_FULL = "REQUEST_CLOSED_MENTOR_FULL"
+    MENTOR_AVAILABILITY_CHANGED = "MENTOR_AVAILABILITY_CHANGED"
+    MENTOR_PROFILE_CHANGED = "MENTOR_PROFILE_CHANGED"
+    STUDENT_PROFILE_CHANGED = "STUDENT_PROFILE_CHANGED"
+    PROGRAMME_CHANGED = "PROGRAMME_CHANGED"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    programme_id: int
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "programmeId": self.programme_id,
+            "seq": self.seq,
+            "kind": self.kind,
+            "payload": self.payload,
+            "createdAt": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_row(cls, row: Event) -> RecordedEvent:
+        return cls(row.programme_id, row.seq, row.kind, row.payload, row.created_at)
+
+
+@dataclass(slots=True)
+class _Pending:
+    programme_id: int
+    kind: str
+    payload: dict[str, Any]
+    at: datetime = field(compare=False)
+
+
+def record(
+    session: AsyncSession, programme_id: int, kind: str, payload: dict[str, Any], *, now: datetime
+) -> None:
+    session.info.setdefault(_PENDING_KEY, []).append(_Pending(programme_id, kind, payload, now))
+
+
+def discard(session: AsyncSession) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+async def write_pending(session: AsyncSession) -> list[RecordedEvent]:
+    """Number and insert the operation's events. Taking the programme row's lock last, and
+    holding it to commit, makes sequence order equal commit order: a reader that has seen
+    seq N has seen every event before it."""
+    pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return []
+    written: list[RecordedEvent] = []
+    for programme_id in sorted({p.programme_id for p in pending}):
+        batch = [p for p in pending if p.programme_id == programme_id]
+        last = (
+            await session.execute(
+                update(Programme)
+                .where(Programme.id == programme_id)
+                .values(event_seq=Programme.event_seq + len(batch))
+                .returning(Programme.event_seq)
+            )
+        ).scalar_one()
+        first = last - len(batch) + 1
+        for offset, p in enumerate(batch):
+            event = RecordedEvent(programme_id, first + offset, p.kind, p.payload, p.at)
+            session.add(
+                Event(
+                    programme_id=programme_id,
+                    seq=event.seq,
+                    kind=event.kind,
+                    payload=event.payload,
+                    created_at=event.created_at,
+                )
+            )
+            written.append(event)
+    await session.flush()
+    return written
+
+
+async def since(
+    session: AsyncSession, programme_id: int, after: int, *, limit: int = 1000
+) -> list[RecordedEvent]:
+    rows = await session.scalars(
+        select(Event)
+        .where(Event.programme_id == programme_id, Event.seq > after)
+        .order_by(Event.seq)
+        .limit(limit)
+    )
+    return [RecordedEvent.from_row(row) for row in rows]
+
+
+async def latest_seq(session: AsyncSession, programme_id: int) -> int:
+    seq = await session.scalar(select(Programme.event_seq).where(Programme.id == programme_id))
+    return seq or 0

@@ -1,0 +1,411 @@
+"""Mentor profiles: sign-up, publication, search and who may see what."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, delete, exists, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    DegreeLevel,
+    Location,
+    MentorDegreeLevel,
+    MentorField,
+    MentorLanguage,
+    MentorProfile,
+    MentorRequest,
+    Phase,
+    ProfileStatus,
+    Programme,
+    Role,
+    StudentProfile,
+)
+from services import catalogue, events, programmes, requests
+from services.availability import LISTED, Availability, MentorState, record_change, sql_condition
+from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
+from services.events import EventKind
+from services.viewer import Viewer, require_role
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_WORKING_LIFE_YEARS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInput:
+    display_name: str | None = None
+    headline: str | None = None
+    educational_background: str | None = None
+    professional_background: str | None = None
+    career_experience: str | None = None
+    working_life_years: int | None = None
+    has_doctorate: bool | None = None
+    location: Location | None = None
+    city: str | None = None
+    remote_ok: bool | None = None
+    capacity: int | None = None
+    contact_email: str | None = None
+    date_of_birth: date | None = None
+    languages: Sequence[str] | None = None
+    degree_levels: Sequence[DegreeLevel] | None = None
+    field_ids: Sequence[int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MentorFilter:
+    languages: Sequence[str] = ()
+    degree_level: DegreeLevel | None = None
+    field_ids: Sequence[int] = ()
+    has_doctorate: bool | None = None
+    location: Location | None = None
+    remote_ok: bool | None = None
+    availability: Sequence[Availability] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[MentorProfile]
+    total_count: int
+    has_next_page: bool
+    has_previous_page: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+TEXT_LIMITS = {
+    "display_name": 200,
+    "headline": 200,
+    "educational_background": 4000,
+    "professional_background": 4000,
+    "career_experience": 4000,
+    "city": 120,
+}
+
+
+def _check_text(data: ProfileInput) -> None:
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(data, name)
+        if value is not None and len(value) > limit:
+            label = name.replace("_", " ")
+            raise invalid(f"The {label} can be at most {limit} characters.", field=name)
+    if data.display_name is not None and not data.display_name.strip():
+        raise invalid("The display name cannot be empty.", field="display_name")
+    if data.capacity is not None and data.capacity not in (1, 2):
+        raise invalid("A mentor takes 1 or 2 mentees.", field="capacity")
+    if data.contact_email is not None and not EMAIL.match(data.contact_email):
+        raise invalid("The contact email is not an email address.", field="contact_email")
+    if data.working_life_years is not None and not 0 <= data.working_life_years <= 70:
+        raise invalid("Years of working life must be between 0 and 70.", field="working_life_years")
+    if data.languages is not None and not data.languages:
+        raise invalid("Choose at least one language to mentor in.", field="languages")
+    if data.degree_levels is not None and not data.degree_levels:
+        raise invalid("Choose master's, doctoral or both degree levels.", field="degree_levels")
+    if data.field_ids is not None and not data.field_ids:
+        raise invalid("Choose at least one field you suit.", field="fields")
+
+
+async def own_profile(
+    session: AsyncSession, viewer: Viewer, programme_id: int, *, lock: bool = False
+) -> MentorProfile | None:
+    query = select(MentorProfile).where(
+        MentorProfile.programme_id == programme_id, MentorProfile.user_id == viewer.user_id
+    )
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def _replace_relations(session: AsyncSession, mentor_id: int, data: ProfileInput) -> None:
+    if data.languages is not None:
+        codes = await catalogue.check_languages(session, data.languages)
+        await session.execute(delete(MentorLanguage).where(MentorLanguage.mentor_id == mentor_id))
+        session.add_all(MentorLanguage(mentor_id=mentor_id, language_code=c) for c in codes)
+    if data.field_ids is not None:
+        ids = await catalogue.check_fields(session, data.field_ids)
+        await session.execute(delete(MentorField).where(MentorField.mentor_id == mentor_id))
+        session.add_all(MentorField(mentor_id=mentor_id, field_id=i) for i in ids)
+    if data.degree_levels is not None:
+        await session.execute(
+            delete(MentorDegreeLevel).where(MentorDegreeLevel.mentor_id == mentor_id)
+        )
+        session.add_all(
+            MentorDegreeLevel(mentor_id=mentor_id, degree_level=d) for d in set(data.degree_levels)
+        )
+
+
+def _apply(profile: MentorProfile, data: ProfileInput) -> None:
+    for name in (
+        "headline",
+        "educational_background",
+        "professional_background",
+        "career_experience",
+        "working_life_years",
+        "has_doctorate",
+        "location",
+        "city",
+        "remote_ok",
+        "capacity",
+        "contact_email",
+        "date_of_birth",
+    ):
+        value = getattr(data, name)
+        if value is not None:
+            setattr(profile, name, value.strip() if isinstance(value, str) else value)
+    if data.display_name is not None:
+        profile.display_name = data.display_name.strip()
+
+
+async def save_profile(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    data: ProfileInput,
+    *,
+    create: bool,
+    now: datetime,
+) -> MentorProfile:
+    """Create the viewer's profile for the programme (in the sign-up window), or update it."""
+    viewer = require_role(viewer, Role.MENTOR)
+    _check_text(data)
+    programme = await programmes.resolve(session, programme_id, now=now)
+    profile = await own_profile(session, viewer, programme.id, lock=True)
+    if create and profile is not None:
+        raise DomainError(
+            ErrorCode.PROFILE_EXISTS, "You already have a profile in this programme; update it."
+        )
+    if not create and profile is None:
+        raise DomainError(ErrorCode.PROFILE_REQUIRED, "Create your mentor profile first.")
+    if profile is None:
+        programmes.require_open(programme, Phase.MENTOR_SIGNUP, now)
+        profile = MentorProfile(
+            programme_id=programme.id,
+            user_id=viewer.user_id,
+            display_name=viewer.name,
+            contact_email=viewer.email,
+            status=ProfileStatus.DRAFT,
+            accepted_count=0,
+            pending_count=0,
+            capacity=1,
+            created_at=now,
+            updated_at=now,
+        )
+        _apply(profile, data)
+        session.add(profile)
+        await session.flush()
+        before = MentorState.of(profile)
+    else:
+        before = MentorState.of(profile)
+        if data.capacity is not None and data.capacity < profile.accepted_count:
+            raise DomainError(
+                ErrorCode.CAPACITY_BELOW_ACCEPTED,
+                f"You have already accepted {profile.accepted_count} mentees; "
+                "capacity cannot go below that.",
+            )
+        _apply(profile, data)
+        profile.updated_at = now
+    await _replace_relations(session, profile.id, data)
+    await session.flush()
+    record_change(
+        session,
+        before,
+        MentorState.of(profile),
+        pending_limit=programme.mentor_pending_limit,
+        now=now,
+    )
+    events.record(
+        session, programme.id, EventKind.MENTOR_PROFILE_CHANGED, {"mentorId": profile.id}, now=now
+    )
+    return profile
+
+
+async def _missing_for_publication(session: AsyncSession, profile: MentorProfile) -> list[str]:
+    missing = []
+    if profile.working_life_years < MIN_WORKING_LIFE_YEARS:
+        missing.append(f"at least {MIN_WORKING_LIFE_YEARS} years of working life")
+    if not (profile.professional_background or profile.career_experience):
+        missing.append("your professional background or career experience")
+    for table, label in (
+        (MentorLanguage, "a language"),
+        (MentorField, "a field"),
+        (MentorDegreeLevel, "a degree level"),
+    ):
+        if not await session.scalar(select(exists().where(table.mentor_id == profile.id))):
+            missing.append(label)
+    return missing
+
+
+async def set_published(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    *,
+    published: bool,
+    now: datetime,
+) -> MentorProfile:
+    viewer = require_role(viewer, Role.MENTOR)
+    programme = await programmes.resolve(session, programme_id, now=now)
+    profile = await own_profile(session, viewer, programme.id, lock=True)
+    if profile is None:
+        raise DomainError(ErrorCode.PROFILE_REQUIRED, "Fill in your mentor profile first.")
+    before = MentorState.of(profile)
+    if published:
+        programmes.require_open(programme, Phase.MENTOR_SIGNUP, now)
+        missing = await _missing_for_publication(session, profile)
+        if missing:
+            raise DomainError(
+                ErrorCode.PROFILE_INCOMPLETE,
+                "Your profile cannot be published yet; it needs " + ", ".join(missing) + ".",
+                missing=missing,
+            )
+        profile.status = ProfileStatus.PUBLISHED
+    else:
+        profile.status = ProfileStatus.WITHDRAWN
+        # Withdrawing answers everyone still waiting, so no student is left hanging.
+        await requests.close_pending_for_mentor(
+            session,
+            profile,
+            programme,
+            reason="The mentor withdrew from the programme.",
+            now=now,
+        )
+    profile.updated_at = now
+    await session.flush()
+    record_change(
+        session,
+        before,
+        MentorState.of(profile),
+        pending_limit=programme.mentor_pending_limit,
+        now=now,
+    )
+    return profile
+
+
+def _search_query(
+    programme: Programme, flt: MentorFilter, *, listed_only: bool
+) -> Select[MentorProfile]:
+    query = select(MentorProfile).where(MentorProfile.programme_id == programme.id)
+    limit = programme.mentor_pending_limit
+    wanted = list(flt.availability)
+    if listed_only:
+        wanted = [a for a in (wanted or LISTED) if a in LISTED]
+        if not wanted:
+            return query.where(false())
+    if wanted:
+        query = query.where(or_(*(sql_condition(a, limit) for a in wanted)))
+    if flt.languages:
+        query = query.where(
+            exists().where(
+                MentorLanguage.mentor_id == MentorProfile.id,
+                MentorLanguage.language_code.in_([c.lower() for c in flt.languages]),
+            )
+        )
+    if flt.field_ids:
+        query = query.where(
+            exists().where(
+                MentorField.mentor_id == MentorProfile.id, MentorField.field_id.in_(flt.field_ids)
+            )
+        )
+    if flt.degree_level is not None:
+        query = query.where(
+            exists().where(
+                MentorDegreeLevel.mentor_id == MentorProfile.id,
+                MentorDegreeLevel.degree_level == flt.degree_level,
+            )
+        )
+    if flt.has_doctorate is not None:
+        query = query.where(MentorProfile.has_doctorate == flt.has_doctorate)
+    if flt.location is not None:
+        query = query.where(MentorProfile.location == flt.location)
+    if flt.remote_ok is not None:
+        query = query.where(MentorProfile.remote_ok == flt.remote_ok)
+    if flt.text and flt.text.strip():
+        for word in flt.text.lower().split()[:8]:
+            cleaned = word.replace("\\", "").replace("%", "").replace("_", "")
+            pattern = f"%{cleaned}%"
+            query = query.where(
+                or_(
+                    *(
+                        func.lower(column).like(pattern)
+                        for column in (
+                            MentorProfile.display_name,
+                            MentorProfile.headline,
+                            MentorProfile.educational_background,
+                            MentorProfile.professional_background,
+                            MentorProfile.career_experience,
+                            MentorProfile.city,
+                        )
+                    )
+                )
+            )
+    return query
+
+
+def can_search(viewer: Viewer | None) -> Viewer:
+    # Mentor profiles are for the university's students and staff, not for other mentors.
+    return require_role(viewer, Role.STUDENT, Role.COORDINATOR)
+
+
+async def search(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    flt: MentorFilter,
+    *,
+    first: int,
+    after_id: int | None,
+    now: datetime,
+) -> Page:
+    viewer = can_search(viewer)
+    programme = await programmes.resolve(session, programme_id, now=now)
+    query = _search_query(programme, flt, listed_only=not viewer.is_coordinator)
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if after_id is not None:
+        query = query.where(MentorProfile.id > after_id)
+    rows = list(await session.scalars(query.order_by(MentorProfile.id).limit(first + 1)))
+    return Page(
+        items=rows[:first],
+        total_count=total or 0,
+        has_next_page=len(rows) > first,
+        has_previous_page=after_id is not None,
+    )
+
+
+async def get_visible(
+    session: AsyncSession, viewer: Viewer | None, mentor_id: int
+) -> MentorProfile:
+    """Coordinators see every profile, mentors their own, students the listed ones and any
+    mentor they have asked."""
+    viewer = require_role(viewer, Role.STUDENT, Role.COORDINATOR, Role.MENTOR)
+    mentor = await session.get(MentorProfile, mentor_id)
+    if mentor is None:
+        raise not_found("mentor")
+    if viewer.is_coordinator:
+        return mentor
+    if viewer.role is Role.MENTOR:
+        if mentor.user_id != viewer.user_id:
+            raise not_found("mentor")
+        return mentor
+    programme = await session.get(Programme, mentor.programme_id)
+    assert programme is not None
+    if MentorState.of(mentor).availability(programme.mentor_pending_limit) in LISTED:
+        return mentor
+    asked = await session.scalar(
+        select(
+            exists().where(
+                MentorRequest.mentor_id == mentor.id,
+                MentorRequest.student_id == StudentProfile.id,
+                StudentProfile.user_id == viewer.user_id,
+            )
+        )
+    )
+    if not asked:
+        raise not_found("mentor")
+    return mentor
+
+
+def ensure_owner(viewer: Viewer, mentor: MentorProfile) -> None:
+    if mentor.user_id != viewer.user_id:
+        raise forbidden("That is another mentor's profile.")

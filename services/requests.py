@@ -1,0 +1,681 @@
+"""Requests and decisions: the programme's rules 4 to 8, enforced under row locks.
+
+Every operation here takes its locks in one order, mentor row first, then request rows, then
+student rows (the programme row is taken last, when events are written), so that concurrent
+operations queue instead of deadlocking. The conditional UPDATEs are the guards: a check and
+its write are one statement, so no race can slip between them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    Match,
+    MentorDegreeLevel,
+    MentorProfile,
+    MentorRequest,
+    Phase,
+    ProfileStatus,
+    Programme,
+    RequestStatus,
+    Role,
+    StudentProfile,
+)
+from services import events, mail, programmes
+from services.availability import Availability, MentorState, record_change
+from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
+from services.events import EventKind
+from services.viewer import Viewer, require_role
+
+MENTOR_FULL_REASON = "mentor is full"
+MAX_MESSAGE = 2000
+MAX_REASON = 1000
+
+_EVENT_FOR = {
+    RequestStatus.ACCEPTED: EventKind.REQUEST_ACCEPTED,
+    RequestStatus.REJECTED: EventKind.REQUEST_REJECTED,
+    RequestStatus.WITHDRAWN: EventKind.REQUEST_WITHDRAWN,
+    RequestStatus.EXPIRED: EventKind.REQUEST_EXPIRED,
+    RequestStatus.CLOSED_MENTOR_FULL: EventKind.REQUEST_CLOSED_MENTOR_FULL,
+}
+
+
+class Decision(StrEnum):
+    ACCEPT = "ACCEPT"
+    REJECT = "REJECT"
+    WITHDRAW = "WITHDRAW"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilter:
+    statuses: Sequence[RequestStatus] = ()
+    mentor_id: int | None = None
+    student_id: int | None = None
+
+
+def _record(
+    session: AsyncSession,
+    request: MentorRequest,
+    kind: str,
+    *,
+    mentor_user_id: int,
+    student_user_id: int,
+    now: datetime,
+) -> None:
+    events.record(
+        session,
+        request.programme_id,
+        kind,
+        {
+            "requestId": request.id,
+            "mentorId": request.mentor_id,
+            "studentId": request.student_id,
+            "mentorUserId": mentor_user_id,
+            "studentUserId": student_user_id,
+            "status": request.status.value,
+            "reason": request.reason,
+        },
+        now=now,
+    )
+
+
+async def _lock_mentor(session: AsyncSession, mentor_id: int) -> MentorProfile:
+    mentor = await session.scalar(
+        select(MentorProfile)
+        .where(MentorProfile.id == mentor_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if mentor is None:
+        raise not_found("mentor")
+    return mentor
+
+
+async def _reload(session: AsyncSession, request_id: int) -> MentorRequest:
+    request = await session.scalar(
+        select(MentorRequest)
+        .where(MentorRequest.id == request_id)
+        .execution_options(populate_existing=True)
+    )
+    if request is None:
+        raise not_found("request")
+    return request
+
+
+async def _student(session: AsyncSession, student_id: int) -> StudentProfile:
+    student = await session.get(StudentProfile, student_id)
+    assert student is not None
+    return student
+
+
+def _not_pending(request: MentorRequest) -> DomainError:
+    return DomainError(
+        ErrorCode.REQUEST_NOT_PENDING,
+        f"This request is no longer waiting for an answer: it is {request.status.value.lower()}.",
+        status=request.status.value,
+    )
+
+
+async def send(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    mentor_id: int,
+    message: str,
+    *,
+    now: datetime,
+) -> MentorRequest:
+    viewer = require_role(viewer, Role.STUDENT)
+    message = message.strip()
+    if len(message) > MAX_MESSAGE:
+        raise invalid(f"The message can be at most {MAX_MESSAGE} characters.", field="message")
+    mentor = await session.get(MentorProfile, mentor_id)
+    if mentor is None:
+        raise not_found("mentor")
+    programme = await programmes.get(session, mentor.programme_id)
+    programmes.require_open(programme, Phase.STUDENT_REQUESTS, now)
+    student = await session.scalar(
+        select(StudentProfile).where(
+            StudentProfile.programme_id == programme.id, StudentProfile.user_id == viewer.user_id
+        )
+    )
+    if student is None:
+        raise DomainError(
+            ErrorCode.PROFILE_REQUIRED,
+            "Fill in your student profile (degree level and field) before asking for a mentor.",
+        )
+    _check_student_free(student, programme)
+    takes_level = await session.scalar(
+        select(
+            exists().where(
+                MentorDegreeLevel.mentor_id == mentor.id,
+                MentorDegreeLevel.degree_level == student.degree_level,
+            )
+        )
+    )
+    if mentor.status is ProfileStatus.PUBLISHED and not takes_level:
+        level = "doctoral" if student.degree_level.value == "DOCTORAL" else "master's"
+        raise DomainError(
+            ErrorCode.DEGREE_LEVEL_MISMATCH,
+            f"{mentor.display_name} does not mentor {level} students; choose a mentor who does.",
+        )
+    asked_before = await session.scalar(
+        select(
+            exists().where(
+                MentorRequest.mentor_id == mentor.id, MentorRequest.student_id == student.id
+            )
+        )
+    )
+    if asked_before:
+        raise DomainError(
+            ErrorCode.ALREADY_REQUESTED,
+            f"You have already asked {mentor.display_name}; choose another mentor.",
+        )
+
+    limit = programme.mentor_pending_limit
+    taken = (
+        await session.execute(
+            update(MentorProfile)
+            .where(
+                MentorProfile.id == mentor.id,
+                MentorProfile.status == ProfileStatus.PUBLISHED,
+                MentorProfile.accepted_count < MentorProfile.capacity,
+                MentorProfile.pending_count < limit,
+            )
+            .values(pending_count=MentorProfile.pending_count + 1)
+            .returning(MentorProfile.pending_count)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if taken is None:
+        raise await _why_unavailable(session, mentor.id, limit)
+    claimed = (
+        await session.execute(
+            update(StudentProfile)
+            .where(
+                StudentProfile.id == student.id,
+                StudentProfile.matched.is_(False),
+                StudentProfile.pending_count < programme.student_pending_limit,
+            )
+            .values(pending_count=StudentProfile.pending_count + 1)
+            .returning(StudentProfile.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if claimed is None:
+        # Another tab of the same student got there first; the rollback undoes the mentor's slot.
+        _check_student_free(await _refresh_student(session, student.id), programme)
+        raise DomainError(ErrorCode.CONFLICT, "Your request could not be sent; try again.")
+
+    request = MentorRequest(
+        programme_id=programme.id,
+        student_id=student.id,
+        mentor_id=mentor.id,
+        status=RequestStatus.PENDING,
+        message=message,
+        created_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    before = MentorState.of(mentor)
+    after = MentorState(
+        mentor.id, programme.id, mentor.status, mentor.capacity, mentor.accepted_count, taken
+    )
+    _record(
+        session,
+        request,
+        EventKind.REQUEST_SENT,
+        mentor_user_id=mentor.user_id,
+        student_user_id=viewer.user_id,
+        now=now,
+    )
+    record_change(session, before, after, pending_limit=limit, now=now)
+    await mail.request_arrived(session, programme, request, mentor=mentor, student=student, now=now)
+    return request
+
+
+async def _refresh_student(session: AsyncSession, student_id: int) -> StudentProfile:
+    student = await session.scalar(
+        select(StudentProfile)
+        .where(StudentProfile.id == student_id)
+        .execution_options(populate_existing=True)
+    )
+    assert student is not None
+    return student
+
+
+def _check_student_free(student: StudentProfile, programme: Programme) -> None:
+    if student.matched:
+        raise DomainError(
+            ErrorCode.STUDENT_ALREADY_MATCHED, "You already have a mentor in this programme."
+        )
+    if student.pending_count >= programme.student_pending_limit:
+        raise DomainError(
+            ErrorCode.STUDENT_HAS_PENDING_REQUEST,
+            "You already have a request waiting for an answer; withdraw it or wait for the "
+            "mentor's decision before asking someone else.",
+        )
+
+
+async def _why_unavailable(session: AsyncSession, mentor_id: int, limit: int) -> DomainError:
+    mentor = await session.scalar(
+        select(MentorProfile)
+        .where(MentorProfile.id == mentor_id)
+        .execution_options(populate_existing=True)
+    )
+    assert mentor is not None
+    match MentorState.of(mentor).availability(limit):
+        case Availability.FULL:
+            return DomainError(
+                ErrorCode.MENTOR_FULL, f"{mentor.display_name} has no room for more mentees."
+            )
+        case Availability.BUSY:
+            return DomainError(
+                ErrorCode.MENTOR_BUSY,
+                f"{mentor.display_name} is considering other requests right now; try again "
+                "later or choose another mentor.",
+            )
+        case _:
+            return DomainError(
+                ErrorCode.MENTOR_NOT_AVAILABLE, f"{mentor.display_name} is not taking requests."
+            )
+
+
+async def _load_for_decision(
+    session: AsyncSession, viewer: Viewer | None, request_id: int, *, as_student: bool = False
+) -> tuple[MentorRequest, Viewer]:
+    viewer = require_role(viewer, Role.STUDENT if as_student else Role.MENTOR, Role.COORDINATOR)
+    request = await session.get(MentorRequest, request_id)
+    if request is None:
+        raise not_found("request")
+    if viewer.is_coordinator:
+        return request, viewer
+    if as_student:
+        owner = await session.scalar(
+            select(StudentProfile.user_id).where(StudentProfile.id == request.student_id)
+        )
+    else:
+        owner = await session.scalar(
+            select(MentorProfile.user_id).where(MentorProfile.id == request.mentor_id)
+        )
+    if owner != viewer.user_id:
+        raise not_found("request")
+    return request, viewer
+
+
+async def accept(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    request_id: int,
+    *,
+    now: datetime,
+    override: bool = False,
+) -> MentorRequest:
+    request, viewer = await _load_for_decision(session, viewer, request_id)
+    if viewer.is_coordinator and not override:
+        raise forbidden("Coordinators decide on a mentor's behalf only with an override.")
+    programme = await programmes.get(session, request.programme_id)
+    programmes.require_open(
+        programme, Phase.STUDENT_REQUESTS, now, override=override or _in_programme(programme, now)
+    )
+
+    mentor = await _lock_mentor(session, request.mentor_id)
+    before = MentorState.of(mentor)
+    moved = await _transition(session, request.id, RequestStatus.ACCEPTED, None, now)
+    if not moved:
+        request = await _reload(session, request.id)
+        if request.status is RequestStatus.ACCEPTED:
+            return request  # the same accept, sent again: one transition only
+        raise _not_pending(request)
+    if mentor.accepted_count >= mentor.capacity:
+        raise DomainError(ErrorCode.MENTOR_FULL, "You have no room for another mentee.")
+    mentor.accepted_count += 1
+    mentor.pending_count -= 1
+    matched = (
+        await session.execute(
+            update(StudentProfile)
+            .where(StudentProfile.id == request.student_id, StudentProfile.matched.is_(False))
+            .values(pending_count=StudentProfile.pending_count - 1, matched=True)
+            .returning(StudentProfile.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if matched is None:
+        raise DomainError(
+            ErrorCode.STUDENT_ALREADY_MATCHED,
+            "This student already has a mentor in this programme.",
+        )
+    session.add(
+        Match(
+            programme_id=request.programme_id,
+            request_id=request.id,
+            student_id=request.student_id,
+            mentor_id=mentor.id,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    request = await _reload(session, request.id)
+    student = await _refresh_student(session, request.student_id)
+    _record(
+        session,
+        request,
+        EventKind.REQUEST_ACCEPTED,
+        mentor_user_id=mentor.user_id,
+        student_user_id=student.user_id,
+        now=now,
+    )
+    if mentor.accepted_count >= mentor.capacity:
+        await close_pending_for_mentor(
+            session,
+            mentor,
+            programme,
+            reason=MENTOR_FULL_REASON,
+            now=now,
+            status=RequestStatus.CLOSED_MENTOR_FULL,
+        )
+    await _release_other_requests_of(session, student, programme, now=now)
+    await session.flush()
+    record_change(
+        session,
+        before,
+        MentorState.of(mentor),
+        pending_limit=programme.mentor_pending_limit,
+        now=now,
+    )
+    await mail.request_accepted(
+        session, programme, request, mentor=mentor, student=student, now=now
+    )
+    return request
+
+
+def _in_programme(programme: Programme, now: datetime) -> bool:
+    # Answers to requests sent in the window are still welcome once the programme has begun.
+    return programmes.is_open(programme, Phase.PROGRAMME, now)
+
+
+async def _transition(
+    session: AsyncSession,
+    request_id: int,
+    status: RequestStatus,
+    reason: str | None,
+    now: datetime,
+) -> bool:
+    moved = await session.execute(
+        update(MentorRequest)
+        .where(MentorRequest.id == request_id, MentorRequest.status == RequestStatus.PENDING)
+        .values(status=status, reason=reason, decided_at=now)
+        .returning(MentorRequest.id)
+        .execution_options(synchronize_session=False)
+    )
+    return moved.scalar_one_or_none() is not None
+
+
+async def close_pending_for_mentor(
+    session: AsyncSession,
+    mentor: MentorProfile,
+    programme: Programme,
+    *,
+    reason: str,
+    now: datetime,
+    status: RequestStatus = RequestStatus.REJECTED,
+) -> list[MentorRequest]:
+    """Answer every request still waiting on a mentor who fills up or leaves (the caller holds
+    the mentor's row lock): each student is released at once and told."""
+    closed = list(
+        await session.scalars(
+            update(MentorRequest)
+            .where(
+                MentorRequest.mentor_id == mentor.id, MentorRequest.status == RequestStatus.PENDING
+            )
+            .values(status=status, reason=reason, decided_at=now)
+            .returning(MentorRequest)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+    )
+    if not closed:
+        return []
+    mentor.pending_count -= len(closed)
+    for request in sorted(closed, key=lambda r: r.student_id):
+        student = (
+            await session.execute(
+                update(StudentProfile)
+                .where(StudentProfile.id == request.student_id)
+                .values(pending_count=StudentProfile.pending_count - 1)
+                .returning(StudentProfile)
+                .execution_options(synchronize_session=False, populate_existing=True)
+            )
+        ).scalar_one()
+        _record(
+            session,
+            request,
+            _EVENT_FOR[status],
+            mentor_user_id=mentor.user_id,
+            student_user_id=student.user_id,
+            now=now,
+        )
+        await mail.request_declined(
+            session, programme, request, mentor=mentor, student=student, now=now
+        )
+    return closed
+
+
+async def _release_other_requests_of(
+    session: AsyncSession, student: StudentProfile, programme: Programme, *, now: datetime
+) -> None:
+    """A matched student stops waiting on anyone else (only possible when the programme allows
+    more than one pending request per student)."""
+    others = list(
+        await session.scalars(
+            select(MentorRequest.id)
+            .where(
+                MentorRequest.student_id == student.id,
+                MentorRequest.status == RequestStatus.PENDING,
+            )
+            .order_by(MentorRequest.mentor_id)
+        )
+    )
+    for request_id in others:
+        await _finish(
+            session,
+            request_id,
+            RequestStatus.WITHDRAWN,
+            "The student was matched with another mentor.",
+            programme,
+            now=now,
+        )
+
+
+async def _finish(
+    session: AsyncSession,
+    request_id: int,
+    status: RequestStatus,
+    reason: str | None,
+    programme: Programme,
+    *,
+    now: datetime,
+) -> MentorRequest:
+    """End a pending request without a match (reject, withdraw, expire), freeing both sides."""
+    request = await _reload(session, request_id)
+    mentor = await _lock_mentor(session, request.mentor_id)
+    before = MentorState.of(mentor)
+    if not await _transition(session, request.id, status, reason, now):
+        request = await _reload(session, request.id)
+        if request.status is status:
+            return request
+        raise _not_pending(request)
+    mentor.pending_count -= 1
+    student = (
+        await session.execute(
+            update(StudentProfile)
+            .where(StudentProfile.id == request.student_id)
+            .values(pending_count=StudentProfile.pending_count - 1)
+            .returning(StudentProfile)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+    ).scalar_one()
+    await session.flush()
+    request = await _reload(session, request.id)
+    _record(
+        session,
+        request,
+        _EVENT_FOR[status],
+        mentor_user_id=mentor.user_id,
+        student_user_id=student.user_id,
+        now=now,
+    )
+    record_change(
+        session,
+        before,
+        MentorState.of(mentor),
+        pending_limit=programme.mentor_pending_limit,
+        now=now,
+    )
+    if status is RequestStatus.REJECTED:
+        await mail.request_declined(
+            session, programme, request, mentor=mentor, student=student, now=now
+        )
+    return request
+
+
+async def reject(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    request_id: int,
+    reason: str | None,
+    *,
+    now: datetime,
+    override: bool = False,
+) -> MentorRequest:
+    request, viewer = await _load_for_decision(session, viewer, request_id)
+    if viewer.is_coordinator and not override:
+        raise forbidden("Coordinators decide on a mentor's behalf only with an override.")
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise invalid(f"The reason can be at most {MAX_REASON} characters.", field="reason")
+    programme = await programmes.get(session, request.programme_id)
+    programmes.require_open(
+        programme, Phase.STUDENT_REQUESTS, now, override=override or _in_programme(programme, now)
+    )
+    return await _finish(session, request.id, RequestStatus.REJECTED, reason, programme, now=now)
+
+
+async def withdraw(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    request_id: int,
+    *,
+    now: datetime,
+    override: bool = False,
+) -> MentorRequest:
+    request, viewer = await _load_for_decision(session, viewer, request_id, as_student=True)
+    if viewer.is_coordinator and not override:
+        raise forbidden("Coordinators withdraw a student's request only with an override.")
+    programme = await programmes.get(session, request.programme_id)
+    return await _finish(session, request.id, RequestStatus.WITHDRAWN, None, programme, now=now)
+
+
+async def expire(
+    session: AsyncSession, request_id: int, programme: Programme, *, now: datetime
+) -> MentorRequest:
+    """Rule 9: an unanswered request lapses, releasing both sides (called by the expiry task)."""
+    return await _finish(
+        session,
+        request_id,
+        RequestStatus.EXPIRED,
+        "The mentor did not answer in time.",
+        programme,
+        now=now,
+    )
+
+
+async def act_as_coordinator(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    request_id: int,
+    decision: Decision,
+    reason: str | None,
+    *,
+    now: datetime,
+) -> MentorRequest:
+    """A coordinator steps in: phase dates do not apply, the capacity rules still do."""
+    require_role(viewer, Role.COORDINATOR)
+    match decision:
+        case Decision.ACCEPT:
+            return await accept(session, viewer, request_id, now=now, override=True)
+        case Decision.REJECT:
+            return await reject(session, viewer, request_id, reason, now=now, override=True)
+        case Decision.WITHDRAW:
+            return await withdraw(session, viewer, request_id, now=now, override=True)
+
+
+async def mine(
+    session: AsyncSession, viewer: Viewer | None, statuses: Sequence[RequestStatus] = ()
+) -> list[MentorRequest]:
+    viewer = require_role(viewer, Role.STUDENT, Role.MENTOR)
+    query = select(MentorRequest)
+    if viewer.role is Role.STUDENT:
+        query = query.join(StudentProfile, StudentProfile.id == MentorRequest.student_id).where(
+            StudentProfile.user_id == viewer.user_id
+        )
+    else:
+        query = query.join(MentorProfile, MentorProfile.id == MentorRequest.mentor_id).where(
+            MentorProfile.user_id == viewer.user_id
+        )
+    if statuses:
+        query = query.where(MentorRequest.status.in_(statuses))
+    return list(
+        await session.scalars(
+            query.order_by(MentorRequest.created_at.desc(), MentorRequest.id.desc())
+        )
+    )
+
+
+async def get_visible(
+    session: AsyncSession, viewer: Viewer | None, request_id: int
+) -> MentorRequest:
+    viewer = require_role(viewer, Role.STUDENT, Role.MENTOR, Role.COORDINATOR)
+    request = await session.get(MentorRequest, request_id)
+    if request is None:
+        raise not_found("request")
+    if viewer.is_coordinator:
+        return request
+    owner_query = (
+        select(StudentProfile.user_id).where(StudentProfile.id == request.student_id)
+        if viewer.role is Role.STUDENT
+        else select(MentorProfile.user_id).where(MentorProfile.id == request.mentor_id)
+    )
+    if await session.scalar(owner_query) != viewer.user_id:
+        raise not_found("request")
+    return request
+
+
+async def list_for_coordinator(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    flt: RequestFilter,
+    *,
+    first: int,
+    after_id: int | None,
+    now: datetime,
+) -> tuple[list[MentorRequest], int, bool]:
+    require_role(viewer, Role.COORDINATOR)
+    programme = await programmes.resolve(session, programme_id, now=now)
+    query = select(MentorRequest).where(MentorRequest.programme_id == programme.id)
+    if flt.statuses:
+        query = query.where(MentorRequest.status.in_(flt.statuses))
+    if flt.mentor_id is not None:
+        query = query.where(MentorRequest.mentor_id == flt.mentor_id)
+    if flt.student_id is not None:
+        query = query.where(MentorRequest.student_id == flt.student_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if after_id is not None:
+        query = query.where(MentorRequest.id > after_id)
+    rows = list(await session.scalars(query.order_by(MentorRequest.id).limit(first + 1)))
+    return rows[:first], total, len(rows) > first

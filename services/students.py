@@ -1,0 +1,130 @@
+"""Student profiles: what a student tells the programme before asking for a mentor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    DegreeLevel,
+    MentorProfile,
+    MentorRequest,
+    Role,
+    StudentLanguage,
+    StudentProfile,
+)
+from services import catalogue, events, programmes
+from services.errors import invalid, not_found
+from services.events import EventKind
+from services.mentors import EMAIL
+from services.viewer import Viewer, require_role
+
+
+@dataclass(frozen=True, slots=True)
+class StudentInput:
+    display_name: str | None = None
+    degree_level: DegreeLevel | None = None
+    field_id: int | None = None
+    languages: Sequence[str] | None = None
+    international: bool | None = None
+    on_exchange: bool | None = None
+    contact_email: str | None = None
+
+
+async def own_profile(
+    session: AsyncSession, viewer: Viewer, programme_id: int
+) -> StudentProfile | None:
+    return await session.scalar(
+        select(StudentProfile).where(
+            StudentProfile.programme_id == programme_id, StudentProfile.user_id == viewer.user_id
+        )
+    )
+
+
+async def save_profile(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    data: StudentInput,
+    *,
+    now: datetime,
+) -> StudentProfile:
+    viewer = require_role(viewer, Role.STUDENT)
+    programme = await programmes.resolve(session, programme_id, now=now)
+    if data.display_name is not None and not 1 <= len(data.display_name.strip()) <= 200:
+        raise invalid("The display name must be 1 to 200 characters.", field="display_name")
+    if data.contact_email is not None and not EMAIL.match(data.contact_email):
+        raise invalid("The contact email is not an email address.", field="contact_email")
+    if data.field_id is not None:
+        await catalogue.check_fields(session, [data.field_id])
+    profile = await own_profile(session, viewer, programme.id)
+    created = profile is None
+    if profile is None:
+        if data.degree_level is None:
+            raise invalid("Tell us your degree level: master's or doctoral.", field="degree_level")
+        profile = StudentProfile(
+            programme_id=programme.id,
+            user_id=viewer.user_id,
+            display_name=viewer.name,
+            contact_email=viewer.email,
+            degree_level=data.degree_level,
+            pending_count=0,
+            matched=False,
+            international=False,
+            on_exchange=False,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(profile)
+    for name in ("degree_level", "field_id", "international", "on_exchange", "contact_email"):
+        value = getattr(data, name)
+        if value is not None:
+            setattr(profile, name, value)
+    if data.display_name is not None:
+        profile.display_name = data.display_name.strip()
+    profile.updated_at = now
+    await session.flush()
+    if data.languages is not None:
+        codes = await catalogue.check_languages(session, data.languages)
+        await session.execute(
+            delete(StudentLanguage).where(StudentLanguage.student_id == profile.id)
+        )
+        session.add_all(StudentLanguage(student_id=profile.id, language_code=c) for c in codes)
+        await session.flush()
+    events.record(
+        session,
+        programme.id,
+        EventKind.STUDENT_PROFILE_CHANGED,
+        {"studentId": profile.id, "created": created},
+        now=now,
+    )
+    return profile
+
+
+async def get_visible(
+    session: AsyncSession, viewer: Viewer | None, student_id: int
+) -> StudentProfile:
+    """Coordinators see every student, a student themself, a mentor those who asked them."""
+    viewer = require_role(viewer, Role.STUDENT, Role.MENTOR, Role.COORDINATOR)
+    student = await session.get(StudentProfile, student_id)
+    if student is None:
+        raise not_found("student")
+    if viewer.is_coordinator or student.user_id == viewer.user_id:
+        return student
+    if viewer.role is Role.MENTOR:
+        asked = await session.scalar(
+            select(
+                exists().where(
+                    MentorRequest.student_id == student.id,
+                    MentorRequest.mentor_id == MentorProfile.id,
+                    MentorProfile.user_id == viewer.user_id,
+                )
+            )
+        )
+        if asked:
+            return student
+    raise not_found("student")

@@ -1,0 +1,204 @@
+"""Real parts for tests: fresh databases, a uvicorn server on loopback, a GraphQL client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from app.auth import issue_dev_token
+from app.main import create_app
+from app.settings import Settings
+from db.models import Role
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(service: str, env: str) -> str:
+    """The URL of a real service, or a skip that says why (a failure under CI)."""
+    url = os.environ.get(env)
+    if url:
+        return url
+    message = f"{service} tests need {env} (e.g. a local {service}); set it to run them"
+    if IN_CI:
+        pytest.fail(f"{message}: under CI=true they must not skip")
+    pytest.skip(message)
+
+
+class FakeClock:
+    """The server's clock, moved by tests instead of sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+async def fresh_postgres_database(base_url: str, name: str) -> str:
+    """Create an empty database beside the given one (trust or password auth), return its URL."""
+    url = make_url(base_url)
+    admin = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database="postgres",
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(base_url: str, name: str) -> None:
+    url = make_url(base_url)
+    admin = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database="postgres",
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+    clock: FakeClock
+    app: Any
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/graphql"
+
+
+@asynccontextmanager
+async def running_server(settings: Settings, clock: FakeClock) -> AsyncIterator[Server]:
+    """A real uvicorn server on loopback, in this event loop."""
+    port = free_port()
+    app = create_app(settings, clock=clock)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield Server(url=f"http://127.0.0.1:{port}", settings=settings, clock=clock, app=app)
+    finally:
+        server.should_exit = True
+        await task
+
+
+class GraphQLErrorResponse(Exception):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(
+            "; ".join(f"{e.get('extensions', {}).get('code')}: {e['message']}" for e in errors)
+        )
+        self.errors = errors
+
+    @property
+    def code(self) -> str | None:
+        return self.errors[0].get("extensions", {}).get("code")
+
+
+@dataclass
+class Person:
+    role: Role
+    subject: str
+    name: str
+    email: str
+    token: str
+
+
+@dataclass
+class Api:
+    """A GraphQL-over-HTTP client, as any client would use the API."""
+
+    server: Server
+    client: httpx.AsyncClient
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def person(self, role: Role, name: str | None = None) -> Person:
+        self.counter[0] += 1
+        n = self.counter[0]
+        name = name or f"{role.value.title()} Person {n}"
+        subject = f"{role.value.lower()}-{n}-{id(self)}"
+        email = f"{role.value.lower()}.{n}@example.edu"
+        token = issue_dev_token(
+            self.server.settings,
+            subject=subject,
+            role=role,
+            name=name,
+            email=email,
+            now=datetime.now(UTC),
+        )
+        return Person(role, subject, name, email, token)
+
+    async def raw(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        all_headers = {"authorization": f"Bearer {token}"} if token else {}
+        all_headers.update(headers or {})
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
+
+    async def result(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Person | None = None
+    ) -> dict[str, Any]:
+        response = await self.raw(query, variables, token=as_.token if as_ else None)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def ok(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Person | None = None
+    ) -> dict[str, Any]:
+        body = await self.result(query, variables, as_=as_)
+        if body.get("errors"):
+            raise GraphQLErrorResponse(body["errors"])
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def error(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Person | None = None
+    ) -> dict[str, Any]:
+        body = await self.result(query, variables, as_=as_)
+        assert body.get("errors"), f"expected an error, got {body}"
+        first: dict[str, Any] = body["errors"][0]
+        return first
