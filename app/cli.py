@@ -81,8 +81,9 @@ async def dev_tokens(settings: Settings) -> dict[str, str]:
     }
 
 
-def _print_welcome(settings: Settings) -> None:
-    base = settings.public_url
+def _print_welcome(settings: Settings, host: str, port: int) -> None:
+    default_url = Settings.model_fields["public_url"].default
+    base = settings.public_url if settings.public_url != default_url else f"http://{host}:{port}"
     tokens = asyncio.run(dev_tokens(settings))
     if len(tokens) < 3:
         print("No demo people in this database: run `mentori seed`, or `mentori token ROLE`.")
@@ -167,13 +168,14 @@ def main(argv: list[str] | None = None) -> int:
         case "serve":
             import uvicorn
 
+            host, port = args.host or settings.host, args.port or settings.port
             if args.welcome and not settings.production:
-                _print_welcome(settings)
+                _print_welcome(settings, host, port)
             uvicorn.run(
                 "app.main:create_app",
                 factory=True,
-                host=args.host or settings.host,
-                port=args.port or settings.port,
+                host=host,
+                port=port,
                 workers=args.workers,
                 proxy_headers=True,
                 log_level="info",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+DEV_SECRET = "mentori-development-secret-change-me-0123456789"
 
 
 class Environment(StrEnum):
@@ -25,7 +28,7 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
 
     # Tokens: HS256 with a local secret in development, RS256 (JWKS URL or PEM key) in production.
-    jwt_secret: str = Field(default="mentori-development-secret-change-me-0123456789")
+    jwt_secret: str = Field(default=DEV_SECRET)
     jwt_algorithms: list[str] = ["HS256"]
     jwt_public_key: str | None = None
     jwt_jwks_url: str | None = None
@@ -55,3 +58,12 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> Settings:
+        if self.production and "HS256" in self.jwt_algorithms and self.jwt_secret == DEV_SECRET:
+            raise ValueError(
+                "ENV=production with the development JWT secret: set JWT_SECRET, or use RS256 "
+                "with JWT_PUBLIC_KEY or JWT_JWKS_URL."
+            )
+        return self
