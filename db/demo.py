@@ -164,6 +164,7 @@ class _Origin:
     feminine_suffix: str = ""  # Russian surnames take "-a" for women
 
 
+# fmt: off
 FINNISH = _Origin(
     "fi",
     male=(
@@ -443,8 +444,9 @@ TOPICS: Final[dict[str, tuple[str, ...]]] = {
               "risk models", "digital health products", "supply-chain optimisation"),
     CHEMICAL: ("recyclable packaging materials", "battery chemistry", "wood-based textiles",
                "process safety", "circular-economy products"),
-    BUSINESS: ("corporate finance", "brand strategy", "growth marketing", "audits of listed companies",
-               "sustainable investing", "pricing and business models"),
+    BUSINESS: ("corporate finance", "brand strategy", "growth marketing",
+               "audits of listed companies", "sustainable investing",
+               "pricing and business models"),
     ARTS: ("public buildings", "service design for the public sector", "documentary films",
            "sustainable fashion", "digital products", "urban green spaces"),
 }
@@ -473,6 +475,8 @@ MESSAGES: Final = (
     "Hi, I'm studying {field} and thinking about my next steps. Could we meet once a month?",
 )
 
+# fmt: on
+
 
 def _ascii(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
@@ -486,8 +490,14 @@ def _email(name: str, number: int | None, domain: str) -> str:
     return f"{_ascii(first)}.{_ascii(last)}{suffix}@{domain}"
 
 
-def _article(title: str) -> str:
-    return "an" if title[0] in "AEIO" or title.startswith("R&D") else "a"
+_NO_ARTICLE: Final = ("Head of", "CTO", "CFO", "VP", "Chief", "Director", "Managing Director")
+
+
+def _as(title: str) -> str:
+    """A job title as it reads after "as" or "was": "a Data Scientist", "Head of Data"."""
+    if title.startswith(_NO_ARTICLE):
+        return title
+    return f"an {title}" if title[0] in "AEIO" or title.startswith("R&D") else f"a {title}"
 
 
 def _name(rng: random.Random, origin: _Origin) -> str:
@@ -517,7 +527,6 @@ def _moment(rng: random.Random, start: datetime, end: datetime) -> datetime:
 @dataclass(slots=True, eq=False)
 class _Mentor:
     id: int
-    user_id: int
     status: ProfileStatus
     capacity: int
     levels: frozenset[DegreeLevel]
@@ -526,12 +535,14 @@ class _Mentor:
     row: dict[str, Any]
     accepted: int = 0
     pending: int = 0
-    filled_at: datetime | None = None
+    filled_at: datetime | None = None  # the last acceptance; when it filled up, if full
     demo: bool = False
 
-    @property
-    def open(self) -> bool:
+    def is_open(self) -> bool:
         return self.status is ProfileStatus.PUBLISHED and self.accepted < self.capacity
+
+    def can_take_request(self) -> bool:
+        return self.is_open() and self.pending < 2
 
 
 @dataclass(slots=True, eq=False)
@@ -542,14 +553,15 @@ class _Student:
     email: str
     level: DegreeLevel
     field_id: int
-    field_name: str
     languages: tuple[str, ...]
-    row: dict[str, Any]
+    international: bool
+    on_exchange: bool
+    demo: bool = False
     pending: int = 0
     matched: bool = False
-    current_mentor: int | None = None  # the mentor of a pending or accepted request
+    current_mentor: int | None = None  # the mentor of its pending or accepted request
+    current_since: datetime | None = None
     first_request_at: datetime | None = None
-    demo: bool = False
 
 
 @dataclass(slots=True)
@@ -590,7 +602,9 @@ class _Ids:
             return []
         if self.postgres:
             result = await self.conn.execute(
-                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
                 {"t": table, "n": count},
             )
             return sorted(int(value) for value in result.scalars())
@@ -633,6 +647,14 @@ class _Progress:
 # --------------------------------------------------------------------------------------------
 
 HELSINKI: Final = ZoneInfo("Europe/Helsinki")
+PHASES: Final = (
+    (Phase.MENTOR_SIGNUP, -10, 20),
+    (Phase.STUDENT_REQUESTS, -3, 20),
+    (Phase.BRIEFINGS, 21, 28),
+    (Phase.PROGRAMME, 21, 200),
+    (Phase.HALFWAY_SURVEY, 110, 124),
+    (Phase.FINAL_SURVEY, 190, 210),
+)
 
 
 def _midnight(day: date) -> datetime:
@@ -648,15 +670,18 @@ async def seed(
     progress: bool = False,
     seed: int = 2025,
 ) -> SeedSummary:
-    """Create one demo programme with ``mentors`` + 1 mentors and ``students`` + 1 students (the
-    extra one of each being the demo users), some requests and matches, in one transaction."""
+    """Create one demo programme, "Mentoring {year}", in a single transaction.
+
+    It holds ``mentors`` generated mentors plus the demo mentor, ``students`` generated students
+    plus the demo student, the demo coordinator, and requests and matches whose counters agree.
+    Users whose subject already exists are reused. Raises ValueError if the programme exists.
+    """
 
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if mentors < 1 or students < 1:
         raise ValueError("seed at least one mentor and one student")
     now = now.astimezone(UTC).replace(microsecond=0)
-    rng = random.Random(seed)
     today = now.astimezone(HELSINKI).date()
     name = f"Mentoring {today.year}"
     bar = _Progress(progress, stages=6)
@@ -682,43 +707,40 @@ async def seed(
             session.add(programme)
             await session.flush()
             pid = programme.id
-            for phase, opens, closes in (
-                (Phase.MENTOR_SIGNUP, -10, 20),
-                (Phase.STUDENT_REQUESTS, -3, 20),
-                (Phase.BRIEFINGS, 21, 28),
-                (Phase.PROGRAMME, 21, 200),
-                (Phase.HALFWAY_SURVEY, 110, 124),
-                (Phase.FINAL_SURVEY, 190, 210),
-            ):
-                session.add(
-                    ProgrammePhase(
-                        programme_id=pid,
-                        phase=phase,
-                        opens_on=today + timedelta(days=opens),
-                        closes_on=today + timedelta(days=closes),
-                    )
+            session.add_all(
+                ProgrammePhase(
+                    programme_id=pid,
+                    phase=phase,
+                    opens_on=today + timedelta(days=opens),
+                    closes_on=today + timedelta(days=closes),
                 )
+                for phase, opens, closes in PHASES
+            )
             await session.flush()
             conn = await session.connection()
             bar.done()
 
             bar.stage("Generating people")
+            subjects = _subjects(mentors, students)
+            existing = await _existing_users(conn, subjects)
+            ids = _Ids(conn)
             builder = _Builder(
-                rng=rng,
+                rng=random.Random(seed),
                 now=now,
                 programme_id=pid,
                 signup_opens=_midnight(today - timedelta(days=10)),
                 requests_open=_midnight(today - timedelta(days=3)),
                 fields=[(int(r.id), str(r.name), str(r.school)) for r in field_rows],
                 languages=known_languages,
+                existing=existing,
+                user_ids=await ids.take("users", sum(s not in existing for s in subjects)),
             )
-            existing = await _existing_users(conn, builder.subjects(mentors, students))
-            ids = _Ids(conn)
-            new_users = sum(1 for s in builder.subjects(mentors, students) if s not in existing)
-            user_ids = iter(await ids.take("users", new_users))
-            mentor_ids = iter(await ids.take("mentor_profiles", mentors + 1))
-            student_ids = iter(await ids.take("student_profiles", students + 1))
-            builder.people(mentors, students, existing, user_ids, mentor_ids, student_ids)
+            builder.people(
+                mentors,
+                students,
+                iter(await ids.take("mentor_profiles", mentors + 1)),
+                iter(await ids.take("student_profiles", students + 1)),
+            )
             bar.done()
 
             bar.stage("Generating requests and matches")
@@ -758,11 +780,8 @@ async def seed(
                     created_at=now,
                 )
             )
+            programme.event_seq = 1
             await session.flush()
-            await conn.execute(
-                update(_table("programmes")).where(_table("programmes").c.id == pid),
-                {"event_seq": 1},
-            )
             bar.done()
 
     return SeedSummary(
@@ -772,6 +791,14 @@ async def seed(
         requests=len(rows.requests),
         matches=len(rows.matches),
     )
+
+
+def _subjects(mentors: int, students: int) -> list[str]:
+    return [
+        *DEMO_SUBJECTS.values(),
+        *(f"mentor-{n}" for n in range(1, mentors + 1)),
+        *(f"student-{n}" for n in range(1, students + 1)),
+    ]
 
 
 async def _existing_users(conn: AsyncConnection, subjects: Sequence[str]) -> dict[str, int]:
@@ -791,6 +818,8 @@ async def _existing_users(conn: AsyncConnection, subjects: Sequence[str]) -> dic
 
 
 class _Builder:
+    """Generates every row in memory; only ``seed`` talks to the database."""
+
     def __init__(
         self,
         *,
@@ -801,6 +830,8 @@ class _Builder:
         requests_open: datetime,
         fields: list[tuple[int, str, str]],
         languages: set[str],
+        existing: dict[str, int],
+        user_ids: list[int],
     ) -> None:
         self.rng = rng
         self.now = now
@@ -808,45 +839,38 @@ class _Builder:
         self.signup_opens = signup_opens
         self.requests_open = requests_open
         self.fields = sorted(fields)
+        self.field_ids = [fid for fid, _, _ in self.fields]
         self.field_names = {fid: fname for fid, fname, _ in self.fields}
         self.field_school = {fid: school for fid, _, school in self.fields}
+        self.field_by_name = {fname: fid for fid, fname, _ in self.fields}
         self.by_school: dict[str, list[int]] = {}
         for fid, _, school in self.fields:
             self.by_school.setdefault(school, []).append(fid)
         self.schools = sorted(self.by_school)
-        self.field_by_name = {fname: fid for fid, fname, _ in self.fields}
+        self.school_weights = [len(self.by_school[s]) for s in self.schools]
         self.languages = languages
+        self.existing = existing
+        self.user_ids = iter(user_ids)
         self.rows = _Rows()
         self.mentors: list[_Mentor] = []
         self.students: list[_Student] = []
         self.year = now.astimezone(HELSINKI).year
 
-    @staticmethod
-    def subjects(mentors: int, students: int) -> list[str]:
-        return [
-            *DEMO_SUBJECTS.values(),
-            *(f"mentor-{n}" for n in range(1, mentors + 1)),
-            *(f"student-{n}" for n in range(1, students + 1)),
-        ]
-
     # ---- users and profiles ----------------------------------------------------------------
 
-    def _user(
-        self,
-        subject: str,
-        role: Role,
-        name: str,
-        email: str,
-        created_at: datetime,
-        existing: dict[str, int],
-        user_ids: Iterator[int],
-    ) -> int:
-        if subject in existing:
-            return existing[subject]
-        user_id = next(user_ids)
+    def _user(self, subject: str, role: Role, name: str, email: str, created_at: datetime) -> int:
+        if subject in self.existing:
+            return self.existing[subject]
+        user_id = next(self.user_ids)
         self.rows.users.append(
-            {"id": user_id, "subject": subject, "role": role, "name": name, "email": email,
-             "created_at": created_at}
+            {
+                "id": user_id,
+                "subject": subject,
+                "role": role,
+                "name": name,
+                "email": email,
+                "created_at": created_at,
+            }
         )
         return user_id
 
@@ -858,77 +882,77 @@ class _Builder:
         return tuple(seen) or ("en",)
 
     def people(
-        self,
-        mentors: int,
-        students: int,
-        existing: dict[str, int],
-        user_ids: Iterator[int],
-        mentor_ids: Iterator[int],
-        student_ids: Iterator[int],
+        self, mentors: int, students: int, mentor_ids: Iterator[int], student_ids: Iterator[int]
     ) -> None:
         rng = self.rng
         self._user(
-            DEMO_SUBJECTS["coordinator"], Role.COORDINATOR, "Helmi Lehtonen",
-            "helmi.lehtonen@example.edu", self.signup_opens - timedelta(days=20), existing,
-            user_ids,
+            DEMO_SUBJECTS["coordinator"],
+            Role.COORDINATOR,
+            "Helmi Lehtonen",
+            "helmi.lehtonen@example.edu",
+            self.signup_opens - timedelta(days=20),
         )
         self._mentor(
-            "Antti Salminen", "antti.salminen@example.com", DEMO_SUBJECTS["mentor"], existing,
-            user_ids, next(mentor_ids), demo=True,
+            next(mentor_ids),
+            DEMO_SUBJECTS["mentor"],
+            "Antti Salminen",
+            "antti.salminen@example.com",
+            FINNISH,
+            demo=True,
         )
         for n in range(1, mentors + 1):
-            finnish = rng.random() < 0.7
-            name = _name(rng, FINNISH if finnish else _pick_origin(rng))
+            origin = FINNISH if rng.random() < 0.7 else _pick_origin(rng)
+            name = _name(rng, origin)
             self._mentor(
-                name, _email(name, n, "example.com"), f"mentor-{n}", existing, user_ids,
-                next(mentor_ids),
+                next(mentor_ids), f"mentor-{n}", name, _email(name, n, "example.com"), origin
             )
-        self._student(
-            "Priya Sharma", "priya.sharma@students.example.edu", DEMO_SUBJECTS["student"],
-            existing, user_ids, next(student_ids), demo=True,
+        self.students.append(
+            _Student(
+                id=next(student_ids),
+                subject=DEMO_SUBJECTS["student"],
+                name="Priya Sharma",
+                email="priya.sharma@students.example.edu",
+                level=DegreeLevel.MASTERS,
+                field_id=self.field_by_name.get("Computer Science", self.fields[0][0]),
+                languages=self._langs("en"),
+                international=True,
+                on_exchange=False,
+                demo=True,
+            )
         )
         for n in range(1, students + 1):
-            self._student(
-                None, None, f"student-{n}", existing, user_ids, next(student_ids)
-            )
+            self._student(next(student_ids), n)
 
     def _mentor(
         self,
+        mentor_id: int,
+        subject: str,
         name: str,
         email: str,
-        subject: str,
-        existing: dict[str, int],
-        user_ids: Iterator[int],
-        mentor_id: int,
+        origin: _Origin,
         *,
         demo: bool = False,
     ) -> None:
         rng = self.rng
-        first, _, last = name.partition(" ")
-        finnish = last in FINNISH.surnames
-        origin = next((o for o in _ORIGINS if last.removesuffix(o.feminine_suffix or "\0")
-                       in o.surnames or last in o.surnames), FINNISH)
         if demo:
-            school = SCIENCE
-            fields = (self.field_by_name.get("Computer Science"),
-                      self.field_by_name.get("Data Science"))
-            field_ids = tuple(f for f in fields if f is not None) or (self.fields[0][0],)
-            years, doctorate, capacity = 14, True, 2
-            status = ProfileStatus.PUBLISHED
+            wanted = (
+                self.field_by_name.get("Computer Science"),
+                self.field_by_name.get("Data Science"),
+            )
+            field_ids = tuple(f for f in wanted if f is not None) or (self.fields[0][0],)
+            years, doctorate, capacity, status = 14, True, 2, ProfileStatus.PUBLISHED
             location, city, remote = Location.FINLAND, "Helsinki", True
             languages = self._langs("fi", "en", "sv")
             levels = frozenset({DegreeLevel.MASTERS, DegreeLevel.DOCTORAL})
         else:
-            school = rng.choices(self.schools, weights=[len(self.by_school[s])
-                                                        for s in self.schools])[0]
+            school = rng.choices(self.schools, weights=self.school_weights)[0]
             count = rng.choices((1, 2, 3), weights=(40, 40, 20))[0]
             chosen: list[int] = []
             while len(chosen) < count:
-                pool = (self.by_school[school] if rng.random() < 0.8
-                        else [f for f, _, _ in self.fields])
-                candidate = rng.choice(pool)
-                if candidate not in chosen:
-                    chosen.append(candidate)
+                pool = self.by_school[school] if rng.random() < 0.8 else self.field_ids
+                fid = rng.choice(pool)
+                if fid not in chosen:
+                    chosen.append(fid)
             field_ids = tuple(chosen)
             years = min(35, 4 + int(rng.betavariate(1.6, 2.6) * 32))
             doctorate = rng.random() < 0.15
@@ -939,44 +963,43 @@ class _Builder:
             )[0]
             if rng.random() < 0.8:
                 location = Location.FINLAND
-                city = rng.choices([c for c, _ in FINNISH_CITIES],
-                                   weights=[w for _, w in FINNISH_CITIES])[0]
+                city = rng.choices(
+                    [c for c, _ in FINNISH_CITIES], weights=[w for _, w in FINNISH_CITIES]
+                )[0]
                 remote = rng.random() < 0.85
             else:
                 location, city, remote = Location.ABROAD, rng.choice(ABROAD_CITIES), True
-            if finnish:
-                swedish = rng.random() < (0.85 if last in SWEDISH_SURNAMES else 0.15)
+            if origin is FINNISH:
+                swedish = rng.random() < (0.85 if name.split()[-1] in SWEDISH_SURNAMES else 0.15)
                 third = rng.choice(_THIRD_LANGUAGES) if rng.random() < 0.2 else None
                 english = "en" if rng.random() < 0.96 else None
                 languages = self._langs("fi", english, "sv" if swedish else None, third)
             else:
-                finnish_too = "fi" if rng.random() < 0.15 else None
-                languages = self._langs("en", origin.language, finnish_too)
+                also_finnish = "fi" if rng.random() < 0.15 else None
+                languages = self._langs("en", origin.language, also_finnish)
             levels = frozenset(
                 {DegreeLevel.MASTERS, DegreeLevel.DOCTORAL}
                 if doctorate or rng.random() < 0.18
                 else {DegreeLevel.MASTERS}
             )
-        created = _moment(rng, self.signup_opens, min(self.now, self.requests_open))
-        updated = min(self.now, created + timedelta(minutes=rng.randint(0, 3 * 24 * 60)))
-        user_id = self._user(subject, Role.MENTOR, name, email, created, existing, user_ids)
         main_field = self.field_names[field_ids[0]]
-        school = self.field_school[field_ids[0]] if not demo else school
+        school = self.field_school[field_ids[0]]
         masters, doctor = FIELD_DEGREES.get(main_field, DEGREES.get(school, DEGREES[SCIENCE]))
         graduated = self.year - years - rng.randint(0, 1)
         education = f"{masters} in {main_field}, {graduated}."
         if doctorate:
             education += f" {doctor} in {main_field}, {graduated + rng.randint(4, 6)}."
-            years_as_worker = years
-        else:
-            years_as_worker = years
-        headline, professional, career = self._story(school, years_as_worker, city, first, demo)
+        headline, professional, career = self._story(
+            school if school in TITLES else SCIENCE, years, city, demo
+        )
         age = years + rng.randint(24, 30)
         born = date(self.year - age, 1, 1) + timedelta(days=rng.randint(0, 364))
+        created = _moment(rng, self.signup_opens, min(self.now, self.requests_open))
+        updated = min(self.now, created + timedelta(minutes=rng.randint(0, 3 * 24 * 60)))
         row: dict[str, Any] = {
             "id": mentor_id,
             "programme_id": self.pid,
-            "user_id": user_id,
+            "user_id": self._user(subject, Role.MENTOR, name, email, created),
             "status": status,
             "display_name": name,
             "headline": headline[:200],
@@ -998,14 +1021,18 @@ class _Builder:
         }
         self.mentors.append(
             _Mentor(
-                id=mentor_id, user_id=user_id, status=status, capacity=capacity, levels=levels,
-                languages=languages, fields=field_ids, row=row, demo=demo,
+                id=mentor_id,
+                status=status,
+                capacity=capacity,
+                levels=levels,
+                languages=languages,
+                fields=field_ids,
+                row=row,
+                demo=demo,
             )
         )
 
-    def _story(
-        self, school: str, years: int, city: str, first: str, demo: bool
-    ) -> tuple[str, str, str]:
+    def _story(self, school: str, years: int, city: str, demo: bool) -> tuple[str, str, str]:
         rng = self.rng
         junior, mid, senior = TITLES[school]
         if demo:
@@ -1015,26 +1042,26 @@ class _Builder:
             employer = rng.choice(EMPLOYERS[school]).format(city=city)
         earlier = rng.choice(junior)
         earlier_employer = rng.choice(EMPLOYERS[school]).format(city="Helsinki")
-        topic = rng.choice(TOPICS[school])
-        team = rng.randint(3, 25)
+        topic = "payment platforms" if demo else rng.choice(TOPICS[school])
         headline = f"{title} at {employer}"
         professional = rng.choice(
             (
-                f"I work as {_article(title)} {title} at {employer}, where I lead a team of "
-                f"{team} working on {topic}. Before that I was {_article(earlier)} {earlier} at "
-                f"{earlier_employer}.",
+                f"I work as {_as(title)} at {employer}, where I lead a team of "
+                f"{rng.randint(3, 25)} working on {topic}. Before that I was "
+                f"{_as(earlier)} at {earlier_employer}.",
                 f"{title} at {employer}. My day-to-day is {topic}: planning, hiring and making "
                 f"sure the work actually ships.",
-                f"Currently {_article(title)} {title} at {employer}, responsible for {topic}. "
-                f"I started my career as {_article(earlier)} {earlier} at {earlier_employer}.",
+                f"Currently {_as(title)} at {employer}, responsible for {topic}. "
+                f"I started my career as {_as(earlier)} at {earlier_employer}.",
             )
         )
         first_help, second_help = rng.sample(HELP, 2)
+        direction = "leadership" if years >= 10 else "specialist work"
         career = rng.choice(
             (
-                f"{years} years of working life, starting as {_article(earlier)} {earlier} and "
-                f"moving step by step into {'leadership' if years >= 10 else 'specialist work'}. "
-                f"I can help with {first_help} and {second_help}.",
+                f"{years} years of working life, starting as {_as(earlier)} and "
+                f"moving step by step into {direction}. I can help with {first_help} and "
+                f"{second_help}.",
                 f"I have worked for {years} years, in Finland and abroad, on {topic}. "
                 f"Happy to talk about {first_help}, {second_help} or anything else on your mind.",
                 f"Over {years} years I have changed jobs {rng.randint(1, 5)} times and learnt "
@@ -1043,66 +1070,34 @@ class _Builder:
         )
         return headline, professional, career
 
-    def _student(
-        self,
-        name: str | None,
-        email: str | None,
-        subject: str,
-        existing: dict[str, int],
-        user_ids: Iterator[int],
-        student_id: int,
-        *,
-        demo: bool = False,
-    ) -> None:
+    def _student(self, student_id: int, n: int) -> None:
         rng = self.rng
-        if demo:
-            assert name is not None and email is not None
-            international, on_exchange, level = True, False, DegreeLevel.MASTERS
-            field_id = self.field_by_name.get("Computer Science", self.fields[0][0])
-            languages = self._langs("en")
+        international = rng.random() < 0.5
+        origin = _pick_origin(rng) if international else FINNISH
+        name = _name(rng, origin)
+        level = DegreeLevel.DOCTORAL if rng.random() < 0.15 else DegreeLevel.MASTERS
+        if international:
+            languages = self._langs("en", origin.language, "fi" if rng.random() < 0.1 else None)
         else:
-            international = rng.random() < 0.5
-            origin = _pick_origin(rng) if international else FINNISH
-            name = _name(rng, origin)
-            email = _email(name, int(subject.rsplit("-", 1)[1]), "students.example.edu")
-            on_exchange = international and rng.random() < 0.1
-            level = DegreeLevel.DOCTORAL if rng.random() < 0.15 else DegreeLevel.MASTERS
-            field_id = rng.choice(self.fields)[0]
-            if international:
-                finnish_too = "fi" if rng.random() < 0.1 else None
-                languages = self._langs("en", origin.language, finnish_too)
-            else:
-                swedish = "sv" if rng.random() < 0.1 else None
-                third = rng.choice(_THIRD_LANGUAGES) if rng.random() < 0.15 else None
-                english = "en" if rng.random() < 0.95 else None
-                languages = self._langs("fi", english, swedish, third)
-        row: dict[str, Any] = {
-            "id": student_id,
-            "programme_id": self.pid,
-            "display_name": name,
-            "degree_level": level,
-            "field_id": field_id,
-            "international": international,
-            "on_exchange": on_exchange,
-            "contact_email": email,
-            "pending_count": 0,
-            "matched": False,
-        }
-        student = _Student(
-            id=student_id, user_id=0, level=level, field_id=field_id,
-            field_name=self.field_names[field_id], languages=languages, row=row, demo=demo,
+            swedish = "sv" if rng.random() < 0.1 else None
+            third = rng.choice(_THIRD_LANGUAGES) if rng.random() < 0.15 else None
+            english = "en" if rng.random() < 0.95 else None
+            languages = self._langs("fi", english, swedish, third)
+        self.students.append(
+            _Student(
+                id=student_id,
+                subject=f"student-{n}",
+                name=name,
+                email=_email(name, n, "students.example.edu"),
+                level=level,
+                field_id=rng.choice(self.fields)[0],
+                languages=languages,
+                international=international,
+                on_exchange=international and rng.random() < 0.1,
+            )
         )
-        # The user id is settled in finish(), once the profile's creation time is known.
-        row["_user"] = (subject, name, email, existing, user_ids)
-        self.students.append(student)
 
     # ---- requests and matches -------------------------------------------------------------
-
-    def _message(self, student: _Student) -> str:
-        level = "master's" if student.level is DegreeLevel.MASTERS else "doctoral"
-        return self.rng.choice(MESSAGES).format(
-            level=level, field=student.field_name, help=self.rng.choice(HELP)
-        )
 
     def _request(
         self,
@@ -1113,16 +1108,20 @@ class _Builder:
         decided: datetime | None,
         reason: str | None = None,
     ) -> dict[str, Any]:
+        rng = self.rng
         reminded = None
         if status is RequestStatus.PENDING and self.now - created >= timedelta(hours=48):
-            reminded = created + timedelta(hours=48, minutes=self.rng.randint(0, 20))
-            reminded = min(reminded, self.now)
+            reminded = min(self.now, created + timedelta(hours=48, minutes=rng.randint(0, 20)))
+        level = "master's" if student.level is DegreeLevel.MASTERS else "doctoral"
+        message = rng.choice(MESSAGES).format(
+            level=level, field=self.field_names[student.field_id], help=rng.choice(HELP)
+        )
         request: dict[str, Any] = {
             "programme_id": self.pid,
             "student_id": student.id,
             "mentor_id": mentor.id,
             "status": status,
-            "message": self._message(student),
+            "message": message,
             "reason": reason,
             "created_at": created,
             "decided_at": decided,
@@ -1131,6 +1130,9 @@ class _Builder:
         self.rows.requests.append(request)
         if student.first_request_at is None or created < student.first_request_at:
             student.first_request_at = created
+        if status in (RequestStatus.PENDING, RequestStatus.ACCEPTED):
+            student.current_mentor = mentor.id
+            student.current_since = created
         return request
 
     @staticmethod
@@ -1144,8 +1146,9 @@ class _Builder:
         student: _Student,
         by_field: dict[int, list[_Mentor]],
         everyone: list[_Mentor],
-        ok: Any,
+        ok: Callable[[_Mentor], bool],
     ) -> _Mentor | None:
+        """A suitable mentor, preferably in the student's field, by random probing."""
         rng = self.rng
         local = by_field.get(student.field_id, [])
         for attempt in range(40):
@@ -1168,77 +1171,67 @@ class _Builder:
         seeded = [s for s in self.students if not s.demo]
         order = seeded[:]
         rng.shuffle(order)
-        slots = sum(m.capacity for m in published)
-        match_target = min(round(len(seeded) * 0.25), int(slots * 0.6))
+        # About a quarter matched, but never so many that mentors run out of room for requests.
+        match_target = min(round(len(seeded) * 0.25), int(sum(m.capacity for m in published) * 0.6))
         pending_target = round(len(seeded) * 0.15)
 
-        # Matches first, so that nobody ends up with pending requests on a full mentor.
-        accepted_at: dict[int, datetime] = {}
-        matched = 0
+        # Matches first, so that no full mentor is left holding pending requests.
         for student in order:
-            if matched >= match_target:
+            if len(self.rows.matches) >= match_target:
                 break
-            mentor = self._find(student, by_field, published, lambda m: m.open)
-            if mentor is None:
+            chosen = self._find(student, by_field, published, _Mentor.is_open)
+            if chosen is None:
                 continue
             created = _moment(rng, opened + timedelta(hours=1), now - timedelta(hours=2))
-            decided = _moment(rng, created + timedelta(minutes=10),
-                              min(now - timedelta(minutes=5), created + timedelta(hours=48)))
-            request = self._request(student, mentor, RequestStatus.ACCEPTED, created, decided)
+            latest = min(now - timedelta(minutes=5), created + timedelta(hours=48))
+            decided = _moment(rng, created + timedelta(minutes=10), latest)
+            request = self._request(student, chosen, RequestStatus.ACCEPTED, created, decided)
             self.rows.matches.append(
-                {"programme_id": self.pid, "request": request, "student_id": student.id,
-                 "mentor_id": mentor.id, "created_at": decided}
+                {
+                    "programme_id": self.pid,
+                    "request": request,
+                    "student_id": student.id,
+                    "mentor_id": chosen.id,
+                    "created_at": decided,
+                }
             )
-            mentor.accepted += 1
-            if mentor.accepted == mentor.capacity:
-                mentor.filled_at = max(decided, mentor.filled_at or decided)
-            elif mentor.filled_at is None or decided > mentor.filled_at:
-                mentor.filled_at = decided if mentor.accepted == mentor.capacity else None
-            student.matched = student.busy = True
-            accepted_at[student.id] = created
-            matched += 1
-        # filled_at only for full mentors: the moment of their last acceptance
-        last_accept: dict[int, datetime] = {}
-        for match in self.rows.matches:
-            mid = int(match["mentor_id"])
-            last_accept[mid] = max(match["created_at"], last_accept.get(mid, match["created_at"]))
-        for mentor in published:
-            mentor.filled_at = last_accept.get(mentor.id) if not mentor.open else None
+            chosen.accepted += 1
+            if chosen.filled_at is None or decided > chosen.filled_at:
+                chosen.filled_at = decided  # the last acceptance; meaningful once full
+            student.matched = True
 
-        # The demo mentor's inbox: one fresh request from a master's student.
+        # The demo mentor's inbox: one fresh request, preferably from a computing student.
         demo_mentor = next(m for m in self.mentors if m.demo)
-        pending_at: dict[int, datetime] = {}
-        for student in order:
-            if not student.busy and self._fits(demo_mentor, student):
-                created = now - timedelta(hours=5, minutes=rng.randint(0, 50))
-                self._request(student, demo_mentor, RequestStatus.PENDING, created, None)
-                demo_mentor.pending += 1
-                student.pending = 1
-                student.busy = True
-                pending_at[student.id] = created
-                break
+        computing = set(demo_mentor.fields)
+        candidates = [s for s in order if s.current_mentor is None and self._fits(demo_mentor, s)]
+        candidates.sort(key=lambda s: s.field_id not in computing)  # stable: keeps the shuffle
+        pending = 0
+        if candidates:
+            created = now - timedelta(hours=5, minutes=rng.randint(0, 50))
+            self._request(candidates[0], demo_mentor, RequestStatus.PENDING, created, None)
+            demo_mentor.pending += 1
+            candidates[0].pending = 1
+            pending += 1
 
         # Pending requests: never to a full mentor, never more than two per mentor.
-        placed = len(pending_at)
         for student in order:
-            if placed >= pending_target:
+            if pending >= pending_target:
                 break
-            if student.busy:
+            if student.current_mentor is not None:
                 continue
-            mentor = self._find(student, by_field, published, lambda m: m.open and m.pending < 2)
-            if mentor is None:
+            chosen = self._find(student, by_field, published, _Mentor.can_take_request)
+            if chosen is None:
                 continue
-            created = now - timedelta(seconds=rng.randint(60, 70 * 3600))
-            created = max(created, opened + timedelta(minutes=1))
-            self._request(student, mentor, RequestStatus.PENDING, created, None)
-            mentor.pending += 1
+            created = max(
+                now - timedelta(seconds=rng.randint(60, 70 * 3600)), opened + timedelta(minutes=1)
+            )
+            self._request(student, chosen, RequestStatus.PENDING, created, None)
+            chosen.pending += 1
             student.pending = 1
-            student.busy = True
-            pending_at[student.id] = created
-            placed += 1
+            pending += 1
 
-        # History: earlier requests that ended before the student's current one began.
-        full = [m for m in published if not m.open]
+        # History: earlier requests, one after another, all over before the current one began.
+        full = [m for m in published if not m.is_open()]
         for student in seeded:
             kinds: list[RequestStatus] = []
             if rng.random() < 0.07:
@@ -1250,35 +1243,34 @@ class _Builder:
             if not kinds:
                 continue
             rng.shuffle(kinds)
-            end = accepted_at.get(student.id) or pending_at.get(student.id) or now
+            end = student.current_since or now
             span = (end - opened) / len(kinds)
-            if span < timedelta(minutes=20):
+            if span < timedelta(minutes=30):
                 continue
-            current = next(
-                (int(r["mentor_id"]) for r in self.rows.requests
-                 if r["student_id"] == student.id),
-                None,
-            ) if student.busy else None
+            current = student.current_mentor
             for index, kind in enumerate(kinds):
                 start = opened + span * index
                 stop = start + span - timedelta(minutes=1)
                 if kind is RequestStatus.CLOSED_MENTOR_FULL:
-                    mentor = self._find_full(student, full, start, stop, current)
-                    if mentor is None or mentor.filled_at is None:
+                    closed = self._find_full(student, full, start, stop, current)
+                    if closed is None or closed.filled_at is None:
                         continue
-                    created = _moment(rng, start, mentor.filled_at - timedelta(minutes=1))
-                    self._request(student, mentor, kind, created, mentor.filled_at,
-                                  "mentor is full")
+                    created = _moment(rng, start, closed.filled_at - timedelta(minutes=1))
+                    self._request(
+                        student, closed, kind, created, closed.filled_at, "mentor is full"
+                    )
                     continue
-                mentor = self._find(
-                    student, by_field, published, lambda m, c=current: m.id != c
-                )
-                if mentor is None:
+
+                def other(mentor: _Mentor, current: int | None = current) -> bool:
+                    return mentor.id != current
+
+                earlier = self._find(student, by_field, published, other)
+                if earlier is None:
                     continue
                 created = _moment(rng, start, start + (stop - start) / 2)
                 decided = _moment(rng, created + timedelta(minutes=5), stop)
                 reason = rng.choice(REJECTION_REASONS) if kind is RequestStatus.REJECTED else None
-                self._request(student, mentor, kind, created, decided, reason)
+                self._request(student, earlier, kind, created, decided, reason)
 
     def _find_full(
         self,
@@ -1288,6 +1280,7 @@ class _Builder:
         stop: datetime,
         current: int | None,
     ) -> _Mentor | None:
+        """A full mentor who filled up within [start, stop], so the request closed then."""
         for _ in range(25):
             mentor = full[self.rng.randrange(len(full))]
             if (
@@ -1302,10 +1295,9 @@ class _Builder:
     def finish(self) -> _Rows:
         rng, rows = self.rng, self.rows
         for mentor in self.mentors:
-            row = mentor.row
-            row["accepted_count"] = mentor.accepted
-            row["pending_count"] = mentor.pending
-            rows.mentors.append(row)
+            mentor.row["accepted_count"] = mentor.accepted
+            mentor.row["pending_count"] = mentor.pending
+            rows.mentors.append(mentor.row)
             rows.mentor_languages.extend(
                 {"mentor_id": mentor.id, "language_code": code} for code in mentor.languages
             )
@@ -1313,22 +1305,30 @@ class _Builder:
                 {"mentor_id": mentor.id, "field_id": fid} for fid in mentor.fields
             )
             rows.mentor_levels.extend(
-                {"mentor_id": mentor.id, "degree_level": level}
-                for level in sorted(mentor.levels)
+                {"mentor_id": mentor.id, "degree_level": level} for level in sorted(mentor.levels)
             )
         for student in self.students:
-            row = student.row
-            subject, name, email, existing, user_ids = row.pop("_user")
             latest = student.first_request_at or self.now
             created = _moment(rng, self.signup_opens, latest - timedelta(minutes=1))
-            row["user_id"] = self._user(
-                subject, Role.STUDENT, name, email, created, existing, user_ids
+            rows.students.append(
+                {
+                    "id": student.id,
+                    "programme_id": self.pid,
+                    "user_id": self._user(
+                        student.subject, Role.STUDENT, student.name, student.email, created
+                    ),
+                    "display_name": student.name,
+                    "degree_level": student.level,
+                    "field_id": student.field_id,
+                    "international": student.international,
+                    "on_exchange": student.on_exchange,
+                    "contact_email": student.email,
+                    "pending_count": student.pending,
+                    "matched": student.matched,
+                    "created_at": created,
+                    "updated_at": _moment(rng, created, min(latest, created + timedelta(days=2))),
+                }
             )
-            row["created_at"] = created
-            row["updated_at"] = _moment(rng, created, min(latest, created + timedelta(days=2)))
-            row["pending_count"] = student.pending
-            row["matched"] = student.matched
-            rows.students.append(row)
             rows.student_languages.extend(
                 {"student_id": student.id, "language_code": code} for code in student.languages
             )
