@@ -7,7 +7,6 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 DEV_SECRET = "mentori-development-secret-change-me-0123456789"
 
 

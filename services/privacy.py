@@ -43,11 +43,9 @@ async def counterparts(session: AsyncSession, viewer: Viewer | None) -> Counterp
             select(StudentProfile.id).where(StudentProfile.user_id == viewer.user_id)
         )
     )
-    pairs = (
-        await session.execute(
-            select(Match.mentor_id, Match.student_id).where(
-                Match.mentor_id.in_(own_mentors) | Match.student_id.in_(own_students)
-            )
+    pairs = await session.execute(
+        select(Match.mentor_id, Match.student_id).where(
+            Match.mentor_id.in_(own_mentors) | Match.student_id.in_(own_students)
         )
     )
     matched_mentors: set[int] = set()

@@ -81,7 +81,9 @@ def require_open(
 
 async def get(session: AsyncSession, programme_id: int) -> Programme:
     programme = await session.scalar(
-        select(Programme).where(Programme.id == programme_id).options(selectinload(Programme.phases))
+        select(Programme)
+        .where(Programme.id == programme_id)
+        .options(selectinload(Programme.phases))
     )
     if programme is None:
         raise not_found("programme")

@@ -128,7 +128,8 @@ class GraphQLErrorResponse(Exception):
 
     @property
     def code(self) -> str | None:
-        return self.errors[0].get("extensions", {}).get("code")
+        code = self.errors[0].get("extensions", {}).get("code")
+        return str(code) if code is not None else None
 
 
 @dataclass
