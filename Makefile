@@ -35,7 +35,14 @@ format: setup
 schema: setup
 	$(BIN)/mentori schema > schema/schema.graphql
 
-bench: setup
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@rm -f $(VENV)/.bench-installed-*
+	@touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
 clean:

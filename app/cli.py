@@ -1,4 +1,4 @@
-"""mentori serve | migrate | seed | token | schema: the command line."""
+"""mentori serve | migrate | seed | token | schema | purge: the command line."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from datetime import timedelta
+from functools import partial
 
 from app.auth import issue_dev_token
 from app.clock import system_clock
@@ -44,6 +45,36 @@ async def _seed(settings: Settings, *, mentors: int, students: int, only_if_empt
             f"{summary.students} students, {summary.requests} requests, {summary.matches} matches."
         )
     finally:
+        await engine.dispose()
+
+
+async def _purge(settings: Settings, *, dry_run: bool) -> None:
+    """Anonymise the personal data of every programme that ended more than the retention
+    period ago (PERSONAL_DATA_RETENTION_DAYS); run it daily, e.g. from cron."""
+    from app.events import EventHub
+    from app.unit_of_work import UnitOfWork
+    from db.engine import create_engine, create_sessionmaker
+    from services import erasure
+
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    hub = EventHub(settings, sessions)
+    await hub.start()
+    try:
+        uow = UnitOfWork(sessions, hub)
+        now = system_clock()
+        days = settings.personal_data_retention_days
+        due = await uow.read(lambda s: erasure.due_for_purge(s, now=now, retention_days=days))
+        if not due:
+            print(f"No programme ended more than {days} days ago with personal data left.")
+        for programme in due:
+            if dry_run:
+                print(f"Would purge {programme.name!r} (ended {erasure.programme_end(programme)}).")
+                continue
+            await uow.run(partial(erasure.purge, programme_id=programme.id, now=now))
+            print(f"Purged {programme.name!r}: its people's personal data is anonymised.")
+    finally:
+        await hub.stop()
         await engine.dispose()
 
 
@@ -124,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--email")
     token.add_argument("--hours", type=int)
     commands.add_parser("schema", help="print the GraphQL SDL")
+    purge = commands.add_parser(
+        "purge", help="anonymise programmes that ended more than the retention period ago"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only list what would be purged")
     args = parser.parse_args(argv)
     settings = Settings()
 
@@ -161,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
                     lifetime=timedelta(hours=args.hours) if args.hours else None,
                 )
             )
+        case "purge":
+            asyncio.run(_purge(settings, dry_run=args.dry_run))
         case "schema":
             from schema.build import sdl
 

@@ -1,70 +1,324 @@
-"""The event hub: publishes committed events through the broker (broadcaster) and fans them out
-to this process's subscribers."""
+"""The event hub: committed events reach this process's listeners in order, once each.
+
+After commit an operation's events are handed to this process's feeds at once and published
+through the broker (app/broker.py) for the other processes. Each programme's feed delivers its
+events in `seq` order (seq order is commit order, see services/events.py): a duplicate is
+dropped, a gap is read from the event log, and a look at the log's tail every
+`live_tail_seconds` catches any event whose publish was lost (a crash after commit, a broker
+outage). Listeners of one topic (same key) share the work of preparing each batch of events;
+each listener has a bounded queue, so a stuck client costs neither memory nor anyone's time."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
 
-from broadcaster import Broadcast
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.broker import Broker, BrokerState
+from app.fanout import Group, Listener, Route, Topic
+from app.settings import Settings
+from services import events
 from services.events import RecordedEvent
 
 log = logging.getLogger("mentori.events")
+T = TypeVar("T")
+
+GAP_GRACE_SECONDS = 0.05  # an event published by another process is usually just behind
+READ_LIMIT = 500  # events read from the log at a time
+MAX_PENDING = 10_000  # out-of-order events held per programme before relying on the log
 
 
-def channel(programme_id: int) -> str:
-    return f"mentori.programme.{programme_id}"
+class _Feed:
+    """One programme's events for this process, in order and complete."""
+
+    def __init__(self, hub: EventHub, programme_id: int) -> None:
+        self.hub = hub
+        self.programme_id = programme_id
+        self.last = 0  # the last seq handed to the topics
+        self.ready = asyncio.Event()
+        self._pending: dict[int, RecordedEvent] = {}
+        self._tail = 0  # the highest seq the event log is known to hold
+        self._wake = asyncio.Event()
+        self._groups: dict[Hashable, Group[Any]] = {}
+        self._everything: set[Group[Any]] = set()
+        self._routed: dict[Route, set[Group[Any]]] = defaultdict(set)
+        self.task: asyncio.Task[None] | None = None
+
+    def ensure_running(self) -> None:
+        if self.task is not None and not self.task.done():
+            return
+        if self.task is not None and not self.task.cancelled():
+            log.error(
+                "feed %d stopped; restarting it", self.programme_id, exc_info=self.task.exception()
+            )
+        self.task = asyncio.create_task(self._run(), name=f"mentori-feed-{self.programme_id}")
+        for group in self._groups.values():
+            group.ensure_running()
+
+    def join(self, topic: Topic[T], size: int) -> Listener[T]:
+        group: Group[T] | None = self._groups.get(topic.key)
+        if group is None:
+            group = Group(topic, self.last)
+            self._groups[topic.key] = group
+            if topic.routes is None:
+                self._everything.add(group)
+            else:
+                for route in topic.routes:
+                    self._routed[route].add(group)
+            group.ensure_running()
+        listener = Listener(group, size)
+        group.listeners.add(listener)
+        return listener
+
+    def leave(self, listener: Listener[Any]) -> None:
+        group = listener.group
+        group.listeners.discard(listener)
+        if group.listeners or self._groups.get(group.topic.key) is not group:
+            return
+        del self._groups[group.topic.key]
+        self._everything.discard(group)
+        for route in group.topic.routes or ():
+            self._routed[route].discard(group)
+            if not self._routed[route]:
+                del self._routed[route]
+        group.stop()
+
+    def offer(self, event: RecordedEvent) -> None:
+        if event.seq <= self.last:
+            return  # a duplicate: seen from this process, the broker or the log already
+        if len(self._pending) >= MAX_PENDING:
+            self._pending.clear()  # the log holds them all; read it instead
+        self._pending[event.seq] = event
+        self._wake.set()
+
+    def hint(self, tail: int, *, last_before: int) -> None:
+        """The log's tail, as read by a query that began when `last` was `last_before`."""
+        if tail > self.last:
+            self._tail = max(self._tail, tail)
+            self._wake.set()
+        elif tail < last_before:
+            # The log went back (a database restored from a backup): follow it from there.
+            log.warning("programme %d's event log went back to %d", self.programme_id, tail)
+            self.last = self._tail = tail
+            self._pending.clear()
+
+    @property
+    def listener_count(self) -> int:
+        return sum(len(group.listeners) for group in self._groups.values())
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        for group in self._groups.values():
+            group.stop()
+
+    async def _run(self) -> None:
+        if not self.ready.is_set():
+            await self.hub.broker.subscribe(self.hub.channel(self.programme_id))
+            # Read after subscribing: whatever commits from now on arrives one way or the other.
+            self.last = await self.hub.read_with_retry(
+                partial(events.latest_seq, programme_id=self.programme_id)
+            )
+            self.ready.set()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._advance()
+            except Exception:
+                log.exception("feed %d could not read the event log; retrying", self.programme_id)
+                await asyncio.sleep(0.5)
+                self._wake.set()
+
+    async def _advance(self) -> None:
+        waited = False
+        while True:
+            for seq in [seq for seq in self._pending if seq <= self.last]:
+                del self._pending[seq]
+            run: list[RecordedEvent] = []
+            while (event := self._pending.pop(self.last + len(run) + 1, None)) is not None:
+                run.append(event)
+            if run:
+                self._deliver(run)
+                continue
+            target = max(self._tail, max(self._pending, default=0))
+            if target <= self.last:
+                return
+            if not self._groups:  # nobody listens: nothing to read
+                self.last = target
+                self._pending.clear()
+                return
+            if self._tail <= self.last and not waited:
+                waited = True
+                await asyncio.sleep(GAP_GRACE_SECONDS)
+                continue
+            after = self.last
+            found = await self.hub.read(
+                partial(_since, programme_id=self.programme_id, after=after)
+            )
+            run = [e for i, e in enumerate(found) if e.seq == after + i + 1]
+            if not run:
+                self._pending.clear()  # not in the log: not ours (see broker_channel_prefix)
+                return
+            self._deliver(run)
+
+    def _deliver(self, run: list[RecordedEvent]) -> None:
+        self.last = run[-1].seq
+        for group in self._everything:
+            for event in run:
+                group.push(event)
+        if not self._routed:
+            return
+        for event in run:
+            groups: set[Group[Any]] = set()
+            for route in _routes_of(event):
+                groups.update(self._routed.get(route, ()))
+            for group in groups:
+                group.push(event)
+
+
+def _routes_of(event: RecordedEvent) -> list[Route]:
+    routes: list[Route] = [("kind", event.kind)]
+    routes.extend((k, v) for k, v in event.payload.items() if isinstance(v, int | str))
+    return routes
 
 
 class EventHub:
-    def __init__(self, url: str, *, queue_size: int = 100) -> None:
-        self.url = url
-        self.queue_size = queue_size
-        self._broadcast = Broadcast(url)
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.queue_size = settings.subscriber_queue_size
+        self.broker = Broker(
+            settings.broker_url,
+            on_message=self._on_message,
+            on_connected=self.check_tail,
+            channel_prefix=settings.broker_channel_prefix,
+            heartbeat_seconds=settings.broker_heartbeat_seconds,
+            timeout_seconds=settings.broker_publish_timeout_seconds,
+        )
+        self._feeds: dict[int, _Feed] = {}
+        self._tail_now = asyncio.Event()
+        self._tail_task: asyncio.Task[None] | None = None
+
+    @property
+    def broker_state(self) -> BrokerState:
+        return self.broker.state
+
+    def channel(self, programme_id: int) -> str:
+        return f"{self.settings.broker_channel_prefix}programme.{programme_id}"
 
     async def start(self) -> None:
-        await self._broadcast.connect()
+        await self.broker.start()
+        self._tail_task = asyncio.create_task(self._watch_tail(), name="mentori-event-tail")
 
     async def stop(self) -> None:
-        await self._broadcast.disconnect()
+        if self._tail_task is not None:
+            self._tail_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tail_task
+        for feed in self._feeds.values():
+            feed.stop()
+        await self.broker.stop()
 
-    async def publish(self, events: list[RecordedEvent]) -> None:
-        for event in events:
-            try:
-                await self._broadcast.publish(
-                    channel(event.programme_id), json.dumps(event.to_message())
-                )
-            except Exception:  # a broker outage must not fail the committed operation
-                log.exception("could not publish event %s/%s", event.programme_id, event.seq)
+    async def publish(self, written: list[RecordedEvent]) -> None:
+        """Called after commit, never before; never raises (the log already holds the events)."""
+        by_programme: dict[int, list[RecordedEvent]] = defaultdict(list)
+        for event in written:
+            by_programme[event.programme_id].append(event)
+        for programme_id, batch in by_programme.items():
+            feed = self._feeds.get(programme_id)
+            if feed is not None:
+                for event in batch:
+                    feed.offer(event)
+            message = json.dumps(
+                {"programmeId": programme_id, "events": [e.to_message() for e in batch]}
+            )
+            await self.broker.publish(self.channel(programme_id), message)
 
     @asynccontextmanager
-    async def subscribe(self, programme_id: int) -> AsyncIterator[AsyncIterator[RecordedEvent]]:
-        async with self._broadcast.subscribe(channel(programme_id)) as subscriber:
+    async def listen(self, programme_id: int, topic: Topic[T]) -> AsyncIterator[Listener[T]]:
+        feed = self._feeds.get(programme_id)
+        if feed is None:
+            feed = self._feeds[programme_id] = _Feed(self, programme_id)
+            feed.ensure_running()
+        await feed.ready.wait()
+        listener = feed.join(topic, self.queue_size)
+        try:
+            yield listener
+        finally:
+            feed.leave(listener)
 
-            async def stream() -> AsyncIterator[RecordedEvent]:
-                async for message in subscriber:  # type: ignore[union-attr]
-                    if message is None:
-                        return
-                    data = json.loads(message.message)
-                    yield _from_message(data)
+    def listener_count(self) -> int:
+        """Live subscriptions in this process."""
+        return sum(feed.listener_count for feed in self._feeds.values())
 
-            yield stream()
+    def check_tail(self) -> None:
+        """Look at the event log's tail now (e.g. the broker is back after an outage)."""
+        self._tail_now.set()
+
+    async def read(self, operation: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self.sessions() as session:
+            return await operation(session)
+
+    async def read_with_retry(self, operation: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        delay = 0.1
+        while True:
+            try:
+                return await self.read(operation)
+            except Exception as error:
+                log.warning("event log unreadable (%r); retrying", error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _on_message(self, channel: str, message: str) -> None:
+        data = json.loads(message)
+        feed = self._feeds.get(int(data["programmeId"]))
+        if feed is None:
+            return
+        for raw in data["events"]:
+            feed.offer(_from_message(raw))
+
+    async def _watch_tail(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._tail_now.wait(), self.settings.live_tail_seconds)
+            self._tail_now.clear()
+            for feed in self._feeds.values():
+                feed.ensure_running()  # a task that died is noticed and restarted here
+            before = {pid: feed.last for pid, feed in self._feeds.items() if feed.ready.is_set()}
+            if not before:
+                continue
+            try:
+                tails = await self.read(partial(_tails, programme_ids=list(before)))
+            except Exception as error:
+                log.warning("could not read the event log's tail: %r", error)
+                continue
+            for programme_id, tail in tails.items():
+                self._feeds[programme_id].hint(tail, last_before=before[programme_id])
 
 
-def _from_message(data: dict[str, object]) -> RecordedEvent:
-    from datetime import datetime
+async def _since(session: AsyncSession, *, programme_id: int, after: int) -> list[RecordedEvent]:
+    return await events.since(session, programme_id, after, limit=READ_LIMIT)
 
+
+async def _tails(session: AsyncSession, *, programme_ids: list[int]) -> dict[int, int]:
+    return {pid: await events.latest_seq(session, pid) for pid in programme_ids}
+
+
+def _from_message(data: dict[str, Any]) -> RecordedEvent:
     return RecordedEvent(
-        programme_id=int(str(data["programmeId"])),
-        seq=int(str(data["seq"])),
+        programme_id=int(data["programmeId"]),
+        seq=int(data["seq"]),
         kind=str(data["kind"]),
-        payload=dict(data["payload"]),  # type: ignore[call-overload]
+        payload=dict(data["payload"]),
         created_at=datetime.fromisoformat(str(data["createdAt"])),
     )
-
-
-__all__ = ["EventHub", "asyncio", "channel"]

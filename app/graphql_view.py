@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -23,6 +28,38 @@ from schema.context import Context
 from schema.errors import INVALID_QUERY
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+TOKEN_EXPIRED = 4401  # the WebSocket close code of a connection whose token expired
+
+# Requests Strawberry refuses before any GraphQL runs, told in a sentence with a stable code,
+# in the same JSON shape as every other error (keyed by Strawberry's own reason).
+REFUSALS: dict[str, tuple[int, str, str]] = {
+    "Batching is not enabled": (
+        400,
+        "BATCHING_NOT_SUPPORTED",
+        "Send one operation per request: a JSON list of operations (a batch) is not accepted.",
+    ),
+    "mutations are not allowed when using GET": (
+        405,
+        "METHOD_NOT_ALLOWED",
+        "Mutations must be sent with POST; GET runs queries only.",
+    ),
+    "Unable to parse request body as JSON": (
+        400,
+        "BAD_REQUEST",
+        "The request body is not valid JSON.",
+    ),
+    "No GraphQL query found in the request": (
+        400,
+        "BAD_REQUEST",
+        'The request has no GraphQL query: send {"query": "..."}.',
+    ),
+    "Not Found": (
+        404,
+        "NOT_FOUND",
+        "There is no GraphQL IDE here; send GraphQL requests with POST.",
+    ),
+}
+FALLBACK_CODE = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 class MentoriGraphQL(GraphQL[Context, None]):
@@ -50,6 +87,43 @@ class MentoriGraphQL(GraphQL[Context, None]):
         self.hub = hub
         self.clock = clock
         self.verifier = verifier
+        self._expiries: dict[int, asyncio.TimerHandle] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._serve_websocket(WebSocket(scope, receive=receive, send=send))
+            return
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as refused:
+            response = _refusal(request, refused)
+        await response(scope, receive, send)
+
+    async def _serve_websocket(self, websocket: WebSocket) -> None:
+        context = self._context(websocket, websocket)
+        try:
+            await self.run(websocket, context=context)
+        finally:
+            expiry = self._expiries.pop(id(context), None)
+            if expiry is not None:
+                expiry.cancel()
+
+    def _close_when_token_expires(self, context: Context, websocket: WebSocket) -> None:
+        # Against real time, as the token itself was verified (PyJWT), not the app's clock.
+        assert context.viewer_expires_at is not None
+        delay = max(context.viewer_expires_at.timestamp() - time.time(), 0.0)
+
+        def close() -> None:
+            task = asyncio.create_task(_close_expired(websocket))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+        self._expiries[id(context)] = asyncio.get_running_loop().call_later(delay, close)
 
     def _context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
@@ -94,6 +168,8 @@ class MentoriGraphQL(GraphQL[Context, None]):
                 {"code": "UNAUTHENTICATED", "message": f"Token refused: {error}"}
             ) from error
         context.loaders = context.fresh_loaders()
+        if isinstance(context.request, WebSocket):
+            self._close_when_token_expires(context, context.request)
         return {"viewer": {"role": context.viewer.role.value, "name": context.viewer.name}}
 
     def create_response(
@@ -122,3 +198,30 @@ def _is_request_error(data: GraphQLHTTPResponse) -> bool:
         and bool(errors)
         and all((e.get("extensions") or {}).get("code") == INVALID_QUERY for e in errors)
     )
+
+
+async def _close_expired(websocket: WebSocket) -> None:
+    with contextlib.suppress(Exception):  # it may have closed meanwhile
+        await websocket.close(
+            code=TOKEN_EXPIRED, reason="Your sign-in token expired; sign in again."
+        )
+
+
+def _refusal(request: Request, refused: HTTPException) -> Response:
+    status, code, message = REFUSALS.get(
+        refused.reason,
+        (
+            refused.status_code,
+            FALLBACK_CODE.get(refused.status_code, "BAD_REQUEST"),
+            refused.reason,
+        ),
+    )
+    accept = request.headers.get("accept", "")
+    response = JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        media_type=GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else "application/json",
+    )
+    if status == 405:
+        response.headers["allow"] = "GET, POST"
+    return response

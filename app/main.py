@@ -20,6 +20,7 @@ from app.events import EventHub
 from app.graphql_view import MentoriGraphQL
 from app.mailer import Mailer
 from app.metrics import Metrics
+from app.scheduler import Scheduler
 from app.settings import Settings
 from app.unit_of_work import UnitOfWork
 from db.engine import create_engine, create_sessionmaker
@@ -44,10 +45,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     settings = settings or Settings()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = create_sessionmaker(engine)
-    hub = EventHub(settings.broker_url, queue_size=settings.subscriber_queue_size)
+    hub = EventHub(settings, sessions)
     mailer = Mailer(settings, sessions, clock)
     uow = UnitOfWork(sessions, hub, after_commit=mailer.poke)
+    scheduler = Scheduler(settings, engine, uow, clock)
     metrics = Metrics()
+    metrics.subscribers.set_function(hub.listener_count)
     schema = build_schema(settings, extra_extensions=[metrics.extension()])
     graphql = MentoriGraphQL(
         schema, settings=settings, uow=uow, hub=hub, clock=clock, verifier=TokenVerifier(settings)
@@ -57,9 +60,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
         mailer.start()
+        if settings.scheduler_enabled:
+            scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()
             await mailer.stop()
             await hub.stop()
             await engine.dispose()
@@ -97,5 +103,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.uow = uow
     app.state.hub = hub
     app.state.mailer = mailer
+    app.state.scheduler = scheduler
     app.state.metrics = metrics
     return app

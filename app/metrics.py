@@ -45,7 +45,10 @@ class Metrics:
                 started = time.perf_counter()
                 yield
                 context = self.execution_context
-                kind = context.operation_type.value if context.operation_type else "unknown"
+                try:
+                    kind = context.operation_type.value
+                except RuntimeError:  # the document did not parse: there is no operation
+                    kind = "unknown"
                 result = context.result
                 outcome = (
                     "error" if result is not None and getattr(result, "errors", None) else "ok"

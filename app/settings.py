@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = 20
     subscriber_queue_size: int = 100
 
+    # Live updates (app/events.py, app/broker.py).
+    broker_channel_prefix: str = "mentori."  # processes sharing a broker must share the prefix
+    live_tail_seconds: float = 1.0  # how often the event log is checked for unpublished events
+    broker_heartbeat_seconds: float = 5.0  # a silent broker subscription is reopened after 3 beats
+    broker_publish_timeout_seconds: float = 2.0
+    stats_interval_seconds: float = 0.25  # at most one programmeStats recomputation this often
+
     # Email.
     mail_from: str = "Mentori <mentoring@example.edu>"
     mail_dir: str = "var/mail"
@@ -52,7 +59,22 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_tls: bool = False
+    smtp_ca_file: str | None = None  # trust this CA bundle too (a private relay's certificate)
+    smtp_timeout_seconds: float = 30.0
     mail_poll_seconds: float = 2.0
+    mail_batch_size: int = 20
+    mail_lease_seconds: float = 300.0  # a claimed message is retried after this if its sender died
+    mail_retry_base_seconds: float = 30.0  # backoff doubles from here...
+    mail_retry_max_seconds: float = 3600.0  # ...up to this
+    mail_max_attempts: int = 30  # about a day of retries before a message is marked FAILED
+
+    # Periodic tasks (expiry, reminders, survey announcements, date-of-birth clearing).
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: float = 60.0
+
+    # Personal data.
+    personal_data_retention_days: int = 365  # `mentori purge` after the programme's last date
+    date_of_birth_retention_days: int = 14  # after mentor sign-up closes (identity checks done)
 
     @property
     def production(self) -> bool:

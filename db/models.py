@@ -116,6 +116,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime]
+    # Set when the person's data was erased (services/personal_data.py): the row stays, anonymous.
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Programme(Base):
@@ -134,6 +136,8 @@ class Programme(Base):
     reminder_hours_before_expiry: Mapped[int | None] = mapped_column(Integer, default=24)
     event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime]
+    # Set by `mentori purge` once the programme's personal data has been anonymised.
+    purged_at: Mapped[datetime | None] = mapped_column(default=None)
 
     phases: Mapped[list[ProgrammePhase]] = relationship(
         lazy="raise", order_by="ProgrammePhase.opens_on", cascade="all, delete-orphan"
@@ -362,3 +366,150 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The sender that holds the row until next_attempt_at (its lease); see app/mailer.py.
+    claim_token: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+# The programme year (issue 5): briefings, surveys and meetings.
+
+
+class BriefingAudience(enum.StrEnum):
+    MENTORS = "MENTORS"
+    STUDENTS = "STUDENTS"
+
+
+class BriefingSession(Base):
+    """A briefing session; the database keeps sign-ups within its capacity."""
+
+    __tablename__ = "briefing_sessions"
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint(
+            "signed_up_count >= 0 AND signed_up_count <= capacity", name="not_over_capacity"
+        ),
+        Index("ix_briefing_sessions_programme", "programme_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    audience: Mapped[BriefingAudience] = mapped_column(_enum(BriefingAudience, "briefing_audience"))
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int] = mapped_column(Integer)
+    signed_up_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class BriefingSignUp(Base):
+    __tablename__ = "briefing_signups"
+    # One briefing per person per programme; an erased person's row stays as an anonymous count.
+    __table_args__ = (UniqueConstraint("programme_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime]
+
+
+class SurveyKind(enum.StrEnum):
+    HALFWAY = "HALFWAY"
+    FINAL = "FINAL"
+
+
+class QuestionKind(enum.StrEnum):
+    SCALE_1_5 = "SCALE_1_5"
+    TEXT = "TEXT"
+
+
+class MatchSide(enum.StrEnum):
+    MENTOR = "MENTOR"
+    STUDENT = "STUDENT"
+
+
+class Survey(Base):
+    """The halfway check-in or the final feedback survey; open while its programme phase is."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("programme_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    kind: Mapped[SurveyKind] = mapped_column(_enum(SurveyKind, "survey_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    announced_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    questions: Mapped[list[SurveyQuestion]] = relationship(
+        lazy="raise", order_by="SurveyQuestion.position", cascade="all, delete-orphan"
+    )
+
+
+class SurveyQuestion(Base):
+    __tablename__ = "survey_questions"
+    __table_args__ = (UniqueConstraint("survey_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    prompt: Mapped[str] = mapped_column(Text)
+
+
+class SurveyResponse(Base):
+    """One side of one match answering one survey: the database refuses a second."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("survey_id", "match_id", "side"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    side: Mapped[MatchSide] = mapped_column(_enum(MatchSide, "match_side"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    submitted_at: Mapped[datetime]
+
+
+class SurveyAnswer(Base):
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        CheckConstraint(
+            "scale_value IS NULL OR scale_value BETWEEN 1 AND 5", name="scale_one_to_five"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_questions.id", ondelete="CASCADE"), index=True
+    )
+    scale_value: Mapped[int | None] = mapped_column(Integer, default=None)
+    text_value: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Meeting(Base):
+    """A meeting of a matched pair; the note is for the pair only."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_match_met_on", "match_id", "met_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    met_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[MatchSide] = mapped_column(_enum(MatchSide, "match_side"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime]

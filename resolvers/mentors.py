@@ -41,7 +41,6 @@ def _profile(value: MentorProfileInput) -> ProfileInput:
         remote_ok=value.remote_ok,
         capacity=value.capacity,
         contact_email=value.contact_email,
-        date_of_birth=value.date_of_birth,
         languages=value.languages,
         degree_levels=value.degree_levels,
         field_ids=None if value.fields is None else [ids.decode(f, "Field") for f in value.fields],
@@ -75,6 +74,9 @@ class MentorQuery:
                 s, info.context.viewer, programme_key, flt, first=size, after_id=after_id, now=now
             )
         )
+        if page.programme is not None:
+            # Each mentor's availability needs it: no second load of the same row.
+            info.context.loaders.programme.prime(page.programme.id, page.programme)
         return MentorConnection(
             edges=[
                 MentorEdge(cursor=pagination.cursor(m.id), node=Mentor.from_row(m))

@@ -5,7 +5,7 @@ from strawberry import relay
 
 from schema import ids
 from schema.context import Info
-from schema.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated, refuse_bad_token
 from schema.types import Match, Mentor, MentorRequestType, Programme, Student
 from schema.types import Viewer as ViewerType
 from services import matches, mentors, profiles, programmes, requests, students
@@ -16,6 +16,7 @@ from services.errors import invalid
 class ViewerQuery:
     @strawberry.field(description="The signed-in person, or null without a token.")
     def viewer(self, info: Info) -> ViewerType | None:
+        refuse_bad_token(info)  # a refused token is an error to report, not anonymity
         viewer = info.context.viewer
         if viewer is None:
             return None

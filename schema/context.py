@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
@@ -50,10 +51,6 @@ class Loaders:
 
     @classmethod
     def build(cls, uow: UnitOfWork, viewer: Viewer | None) -> Loaders:
-        async def load_counterparts(keys: list[int]) -> list[Counterparts]:
-            found = await uow.read(lambda session: privacy.counterparts(session, viewer))
-            return [found for _ in keys]
-
         return cls(
             mentor=_loader(uow, batch.mentors),
             student=_loader(uow, batch.students),
@@ -64,8 +61,26 @@ class Loaders:
             mentor_degree_levels=_loader(uow, batch.mentor_degree_levels),
             student_languages=_loader(uow, batch.student_languages),
             match_of_request=_loader(uow, batch.matches_of_requests),
-            counterparts=DataLoader(load_fn=load_counterparts),
+            counterparts=_counterparts_loader(uow, viewer),
         )
+
+    def for_viewer(self, uow: UnitOfWork, viewer: Viewer | None) -> Loaders:
+        """These loaders' reads (shared by a subscription event's alike subscribers), with the
+        viewer's own view of contact details."""
+        return replace(self, counterparts=_counterparts_loader(uow, viewer))
+
+
+def _counterparts_loader(uow: UnitOfWork, viewer: Viewer | None) -> DataLoader[int, Counterparts]:
+    async def load_counterparts(keys: list[int]) -> list[Counterparts]:
+        found = await uow.read(lambda session: privacy.counterparts(session, viewer))
+        return [found for _ in keys]
+
+    return DataLoader(load_fn=load_counterparts)
+
+
+# The loaders of the subscription event this task is resolving: set for each event, so nothing
+# read for one event (or for the connection) is served to the next.
+_event_loaders: ContextVar[Loaders | None] = ContextVar("mentori_event_loaders", default=None)
 
 
 @dataclass
@@ -80,10 +95,24 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
-    loaders: Loaders = field(init=False)
+    _loaders: Loaders = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders.build(self.uow, self.viewer)
+        self._loaders = Loaders.build(self.uow, self.viewer)
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's loaders; while a subscription event is resolved, that event's own."""
+        event_loaders = _event_loaders.get()
+        return self._loaders if event_loaders is None else event_loaders
+
+    @loaders.setter
+    def loaders(self, value: Loaders) -> None:
+        self._loaders = value
+
+    def use_event_loaders(self, loaders: Loaders) -> None:
+        """Resolve the subscription event about to be yielded (by this task) with these."""
+        _event_loaders.set(loaders)
 
     def fresh_loaders(self) -> Loaders:
         return Loaders.build(self.uow, self.viewer)

@@ -18,13 +18,11 @@ INVALID_QUERY = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL_MESSAGE = "Something went wrong on our side; nothing was changed. Please try again."
 
 
-def _code(error: GraphQLError) -> str:
+def _is_request_error(error: GraphQLError) -> bool:
+    """The document or its variables were refused before anything ran: the client's mistake.
+    (graphql-core wraps a variable's coercion failure around the scalar's own GraphQLError.)"""
     original = error.original_error
-    if isinstance(original, DomainError):
-        return original.code.value
-    if original is None:
-        return INVALID_QUERY
-    return INTERNAL
+    return original is None or (isinstance(original, GraphQLError) and error.path is None)
 
 
 def present(error: GraphQLError) -> GraphQLError:
@@ -34,7 +32,7 @@ def present(error: GraphQLError) -> GraphQLError:
         return GraphQLError(
             original.message, nodes=error.nodes, path=error.path, extensions=extensions
         )
-    if original is None:
+    if _is_request_error(error):
         return GraphQLError(
             error.message,
             nodes=error.nodes,

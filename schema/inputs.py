@@ -44,9 +44,7 @@ class MentorProfileInput:
     contact_email: str | None = strawberry.field(
         default=None, description="Private: shown only to a mentee you accept."
     )
-    date_of_birth: date | None = strawberry.field(
-        default=None, description="For identity checks only; never shown to anyone."
-    )
+    # No date of birth here: it is for identity checks outside the API, never in the schema.
     languages: list[str] | None = None
     degree_levels: list[DegreeLevel] | None = None
     fields: list[strawberry.ID] | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from base64 import b64decode, b64encode
 
+from schema.ids import row_id
 from services.errors import invalid
 
 PREFIX = "after:"
@@ -20,7 +21,7 @@ def after_id(value: str | None) -> int | None:
         text = b64decode(value.encode(), validate=True).decode()
         if not text.startswith(PREFIX):
             raise ValueError(text)
-        return int(text.removeprefix(PREFIX))
+        return row_id(text.removeprefix(PREFIX))
     except ValueError as error:
         raise invalid("That cursor is not one this API gave out.", after=value) from error
 

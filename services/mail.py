@@ -1,37 +1,60 @@
 """The programme's emails, written to the outbox in the same transaction as the change they
-report; app/mailer.py delivers them after commit, once each."""
+report; app/mailer.py delivers them after commit, once each. Plain text and HTML, in English,
+each naming the programme."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
+    BriefingAudience,
+    BriefingSession,
     MentorProfile,
     MentorRequest,
     OutboxMessage,
     OutboxStatus,
     Programme,
+    RequestStatus,
     StudentProfile,
 )
 
 # Links are completed at delivery (app/mailer.py), where the server's public address is known.
 PUBLIC_URL = "%PUBLIC_URL%"
+MENTOR_PAGE = f"{PUBLIC_URL}/mentor"
+STUDENT_PAGE = f"{PUBLIC_URL}/browse"
+SIGNATURE = "With best wishes,\nThe mentoring programme team"
 
 
 @dataclass(frozen=True, slots=True)
 class Letter:
     subject: str
     paragraphs: list[str]
+    # (label, url): a button-like link in HTML, a plain line in the text version.
+    action: tuple[str, str] | None = None
+    closing: list[str] = field(default_factory=lambda: [SIGNATURE])
 
     def text(self) -> str:
-        return "\n\n".join(self.paragraphs) + "\n"
+        parts = list(self.paragraphs)
+        if self.action is not None:
+            parts.append(f"{self.action[0]}: {self.action[1]}")
+        return "\n\n".join([*parts, *self.closing]) + "\n"
 
     def html(self) -> str:
-        body = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in self.paragraphs)
+        def para(text: str) -> str:
+            return f"<p>{escape(text).replace(chr(10), '<br>')}</p>"
+
+        body = "".join(para(p) for p in self.paragraphs)
+        if self.action is not None:
+            label, url = self.action
+            body += f'<p><a href="{escape(url)}">{escape(label)}</a></p>'
+        body += "".join(para(p) for p in self.closing)
         return f'<!doctype html><html lang="en"><body>{body}</body></html>'
 
 
@@ -45,6 +68,8 @@ def queue(
     letter: Letter,
     now: datetime,
 ) -> None:
+    if not to:
+        return  # an erased person has no address left, and gets no mail
     session.add(
         OutboxMessage(
             programme_id=programme.id,
@@ -62,7 +87,9 @@ def queue(
     )
 
 
-SIGNATURE = "With best wishes,\nThe mentoring programme team"
+def local_time(programme: Programme, moment: datetime) -> str:
+    local = moment.astimezone(ZoneInfo(programme.timezone))
+    return f"{local:%a %-d %b %Y at %H:%M} ({programme.timezone} time)"
 
 
 async def request_arrived(
@@ -75,7 +102,7 @@ async def request_arrived(
     now: datetime,
 ) -> None:
     expiry = programme.request_expiry_hours
-    deadline = f" Please answer within {expiry} hours;" if expiry else " Please answer"
+    deadline = f"Please answer within {expiry} hours" if expiry else "Please answer"
     queue(
         session,
         programme,
@@ -88,13 +115,34 @@ async def request_arrived(
                 f"Dear {mentor.display_name},",
                 f"{student.display_name} has asked you to be their mentor in {programme.name}.",
                 f"Their message:\n{request.message or '(no message)'}",
-                f"{deadline} as soon as you can: open your inbox at {PUBLIC_URL}/mentor to "
-                "accept or reject the request.",
-                SIGNATURE,
+                f"{deadline}, as soon as you can: accept or reject the request in your inbox.",
             ],
+            action=("Open your inbox", MENTOR_PAGE),
         ),
         now=now,
     )
+
+
+async def _briefings_for(
+    session: AsyncSession, programme: Programme, audience: BriefingAudience, now: datetime
+) -> str:
+    upcoming: Sequence[BriefingSession] = list(
+        await session.scalars(
+            select(BriefingSession)
+            .where(
+                BriefingSession.programme_id == programme.id,
+                BriefingSession.audience == audience,
+                BriefingSession.starts_at > now,
+            )
+            .order_by(BriefingSession.starts_at)
+            .limit(3)
+        )
+    )
+    who = "mentors (online)" if audience is BriefingAudience.MENTORS else "students (on campus)"
+    if not upcoming:
+        return f"Attend the briefing for {who}; the coordinators will announce its time."
+    lines = [f"- {local_time(programme, b.starts_at)}, {b.online_url or b.place}" for b in upcoming]
+    return "Sign up for a briefing session for " + who + ":\n" + "\n".join(lines)
 
 
 async def request_accepted(
@@ -107,10 +155,9 @@ async def request_accepted(
     now: datetime,
 ) -> None:
     """Rule 8: on acceptance both sides receive each other's contact details."""
-    next_steps = (
-        "What happens next: agree on your first meeting within the next two weeks, and attend "
-        "your briefing session (students on campus, mentors online). Meet about once a month "
-        "until the programme ends."
+    first_meeting = (
+        "What happens next: agree on your first meeting within the next two weeks, then meet "
+        "about once a month until the programme ends."
     )
     queue(
         session,
@@ -125,8 +172,8 @@ async def request_accepted(
                 f"Good news: {mentor.display_name} accepted your request and is now your mentor "
                 f"in {programme.name}.",
                 f"Your mentor's contact details:\n{mentor.display_name}\n{mentor.contact_email}",
-                next_steps,
-                SIGNATURE,
+                first_meeting,
+                await _briefings_for(session, programme, BriefingAudience.STUDENTS, now),
             ],
         ),
         now=now,
@@ -143,8 +190,8 @@ async def request_accepted(
                 f"Dear {mentor.display_name},",
                 f"Thank you for accepting {student.display_name}'s request in {programme.name}.",
                 f"Your mentee's contact details:\n{student.display_name}\n{student.contact_email}",
-                next_steps,
-                SIGNATURE,
+                first_meeting,
+                await _briefings_for(session, programme, BriefingAudience.MENTORS, now),
             ],
         ),
         now=now,
@@ -160,7 +207,17 @@ async def request_declined(
     student: StudentProfile,
     now: datetime,
 ) -> None:
-    why = f"\nTheir reason: {request.reason}" if request.reason else ""
+    """To the student: rejected, or closed because the mentor filled up; ask someone else."""
+    if request.status is RequestStatus.CLOSED_MENTOR_FULL:
+        subject = f"{mentor.display_name} has no more room"
+        what = (
+            f"{mentor.display_name} has filled every mentee place in {programme.name}, so your "
+            "request to them is closed."
+        )
+    else:
+        subject = f"Your request to {mentor.display_name} was not accepted"
+        why = f"\nTheir reason: {request.reason}" if request.reason else ""
+        what = f"{mentor.display_name} cannot take you on as a mentee in {programme.name}.{why}"
     queue(
         session,
         programme,
@@ -168,14 +225,127 @@ async def request_declined(
         to=student.contact_email,
         user_id=student.user_id,
         letter=Letter(
-            subject=f"Your request to {mentor.display_name} was not accepted",
+            subject=subject,
             paragraphs=[
                 f"Dear {student.display_name},",
-                f"{mentor.display_name} cannot take you on as a mentee in {programme.name}.{why}",
-                "You are free to ask another mentor now: browse the mentors who still have room "
-                "and send your next request.",
-                SIGNATURE,
+                what,
+                "You may ask another mentor now: browse the mentors who still have room and "
+                "send your next request.",
             ],
+            action=("Browse mentors", STUDENT_PAGE),
+        ),
+        now=now,
+    )
+
+
+async def request_reminder(
+    session: AsyncSession,
+    programme: Programme,
+    request: MentorRequest,
+    *,
+    mentor: MentorProfile,
+    student: StudentProfile,
+    expires_at: datetime,
+    now: datetime,
+) -> None:
+    queue(
+        session,
+        programme,
+        kind="request_reminder",
+        to=mentor.contact_email,
+        user_id=mentor.user_id,
+        letter=Letter(
+            subject=f"Reminder: {student.display_name} is waiting for your answer",
+            paragraphs=[
+                f"Dear {mentor.display_name},",
+                f"{student.display_name}'s request in {programme.name} is still waiting for "
+                f"your answer. It expires on {local_time(programme, expires_at)}; after that "
+                "the student will have to ask someone else.",
+                "Please accept or reject it in your inbox.",
+            ],
+            action=("Open your inbox", MENTOR_PAGE),
+        ),
+        now=now,
+    )
+
+
+async def request_expired(
+    session: AsyncSession,
+    programme: Programme,
+    request: MentorRequest,
+    *,
+    mentor: MentorProfile,
+    student: StudentProfile,
+    now: datetime,
+) -> None:
+    queue(
+        session,
+        programme,
+        kind="request_expired",
+        to=student.contact_email,
+        user_id=student.user_id,
+        letter=Letter(
+            subject=f"Your request to {mentor.display_name} expired",
+            paragraphs=[
+                f"Dear {student.display_name},",
+                f"{mentor.display_name} did not answer your request in {programme.name} in "
+                "time, so it has expired.",
+                "You may ask another mentor now: browse the mentors who still have room and "
+                "send your next request.",
+            ],
+            action=("Browse mentors", STUDENT_PAGE),
+        ),
+        now=now,
+    )
+    queue(
+        session,
+        programme,
+        kind="request_expired",
+        to=mentor.contact_email,
+        user_id=mentor.user_id,
+        letter=Letter(
+            subject=f"{student.display_name}'s request expired",
+            paragraphs=[
+                f"Dear {mentor.display_name},",
+                f"{student.display_name}'s request in {programme.name} was not answered in time "
+                "and has expired; the student is free to ask someone else, and the place in "
+                "your inbox is free again.",
+            ],
+            action=("Open your inbox", MENTOR_PAGE),
+        ),
+        now=now,
+    )
+
+
+async def survey_open(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    title: str,
+    closes: str,
+    to: str,
+    name: str,
+    user_id: int | None,
+    partner: str,
+    page: str,
+    now: datetime,
+) -> None:
+    queue(
+        session,
+        programme,
+        kind="survey_open",
+        to=to,
+        user_id=user_id,
+        letter=Letter(
+            subject=f"{title}: tell us how it is going",
+            paragraphs=[
+                f"Dear {name},",
+                f"{title} of {programme.name} is open until {closes}. It takes a few minutes; "
+                f"please answer about your mentoring with {partner}.",
+                "Each of you answers once; the coordinators see the answers without your "
+                "contact details.",
+            ],
+            action=("Answer the survey", page),
         ),
         now=now,
     )

@@ -34,13 +34,14 @@ async def get_visible(session: AsyncSession, viewer: Viewer | None, match_id: in
         raise not_found("match")
     if viewer.is_coordinator:
         return match
-    owners = (
-        await session.execute(
-            select(MentorProfile.user_id, StudentProfile.user_id).where(
-                MentorProfile.id == match.mentor_id, StudentProfile.id == match.student_id
-            )
-        )
-    ).one()
+    owners = {
+        await session.scalar(
+            select(MentorProfile.user_id).where(MentorProfile.id == match.mentor_id)
+        ),
+        await session.scalar(
+            select(StudentProfile.user_id).where(StudentProfile.id == match.student_id)
+        ),
+    }
     if viewer.user_id not in owners:
         raise not_found("match")
     return match

@@ -21,6 +21,7 @@ from db.models import (
     Phase,
     ProfileStatus,
     Programme,
+    RequestStatus,
     Role,
     StudentProfile,
 )
@@ -73,6 +74,7 @@ class Page:
     has_next_page: bool
     has_previous_page: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    programme: Programme | None = None  # the programme searched, already loaded
 
 
 TEXT_LIMITS = {
@@ -206,6 +208,16 @@ async def save_profile(
             )
         _apply(profile, data)
         profile.updated_at = now
+        if profile.accepted_count >= profile.capacity:
+            # Lowering capacity to the mentees already accepted fills the mentor (rule 6).
+            await requests.close_pending_for_mentor(
+                session,
+                profile,
+                programme,
+                reason=requests.MENTOR_FULL_REASON,
+                now=now,
+                status=RequestStatus.CLOSED_MENTOR_FULL,
+            )
     await _replace_relations(session, profile.id, data)
     await session.flush()
     record_change(
@@ -360,6 +372,11 @@ async def search(
 ) -> Page:
     viewer = can_search(viewer)
     programme = await programmes.resolve(session, programme_id, now=now)
+    # An unknown language or field is a mistake to point out, not an empty page.
+    if flt.languages:
+        await catalogue.check_languages(session, flt.languages)
+    if flt.field_ids:
+        await catalogue.check_fields(session, flt.field_ids)
     query = _search_query(programme, flt, listed_only=not viewer.is_coordinator)
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if after_id is not None:
@@ -370,6 +387,7 @@ async def search(
         total_count=total or 0,
         has_next_page=len(rows) > first,
         has_previous_page=after_id is not None,
+        programme=programme,
     )
 
 

@@ -281,8 +281,9 @@ async def _why_unavailable(session: AsyncSession, mentor_id: int, limit: int) ->
                 "later or choose another mentor.",
             )
         case _:
+            # A draft or withdrawn profile is hidden from students: its name must not leak here.
             return DomainError(
-                ErrorCode.MENTOR_NOT_AVAILABLE, f"{mentor.display_name} is not taking requests."
+                ErrorCode.MENTOR_NOT_AVAILABLE, "That mentor is not taking requests."
             )
 
 
@@ -538,6 +539,11 @@ async def _finish(
     )
     if status is RequestStatus.REJECTED:
         await mail.request_declined(
+            session, programme, request, mentor=mentor, student=student, now=now
+        )
+    elif status is RequestStatus.EXPIRED:
+        # Written here, after the one transition, so an expiry is announced exactly once.
+        await mail.request_expired(
             session, programme, request, mentor=mentor, student=student, now=now
         )
     return request

@@ -59,6 +59,8 @@ async def save_profile(
         raise invalid("The display name must be 1 to 200 characters.", field="display_name")
     if data.contact_email is not None and not EMAIL.match(data.contact_email):
         raise invalid("The contact email is not an email address.", field="contact_email")
+    if data.languages is not None and not data.languages:
+        raise invalid("Choose at least one language you can be mentored in.", field="languages")
     if data.field_id is not None:
         await catalogue.check_fields(session, [data.field_id])
     profile = await own_profile(session, viewer, programme.id)

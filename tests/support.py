@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
+import json
 import os
+import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +20,9 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy.engine import make_url
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from app.auth import issue_dev_token
 from app.main import create_app
@@ -203,3 +210,115 @@ class Api:
         assert body.get("errors"), f"expected an error, got {body}"
         first: dict[str, Any] = body["errors"][0]
         return first
+
+
+class WebSocketClosed(Exception):
+    def __init__(self, code: int | None, reason: str | None) -> None:
+        super().__init__(f"the server closed the WebSocket: {code} {reason or ''}".strip())
+        self.code = code
+        self.reason = reason
+
+
+class LiveClient:
+    """A graphql-transport-ws client, as any client speaks it (over a real WebSocket)."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.ack: dict[str, Any] = {}
+        self._queues: dict[str, asyncio.Queue[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._reader: asyncio.Task[None] | None = None
+
+    def _queue(self, operation_id: str) -> asyncio.Queue[dict[str, Any]]:
+        return self._queues.setdefault(operation_id, asyncio.Queue())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in self.connection:
+                message = json.loads(raw)
+                if message["type"] == "ping":
+                    await self.connection.send(json.dumps({"type": "pong"}))
+                elif "id" in message:
+                    self._queue(message["id"]).put_nowait(message)
+        for queue in self._queues.values():
+            queue.put_nowait({"type": "closed"})
+
+    async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
+        operation_id = str(next(self._ids))
+        self._queue(operation_id)
+        payload = {"query": query, "variables": variables or {}}
+        await self.connection.send(
+            json.dumps({"id": operation_id, "type": "subscribe", "payload": payload})
+        )
+        return operation_id
+
+    async def message(self, operation_id: str, within: float = 10.0) -> dict[str, Any]:
+        """The next message for the operation (next, error or complete), which must arrive
+        within so many seconds."""
+        try:
+            return await asyncio.wait_for(self._queue(operation_id).get(), within)
+        except TimeoutError:
+            raise AssertionError(f"nothing arrived for {operation_id} in {within}s") from None
+
+    async def data(self, operation_id: str, within: float = 10.0) -> dict[str, Any]:
+        """The data of the operation's next result, which must carry no errors."""
+        message = await self.message(operation_id, within)
+        assert message["type"] == "next", message
+        assert not message["payload"].get("errors"), message
+        data: dict[str, Any] = message["payload"]["data"]
+        return data
+
+    def received(self, operation_id: str) -> list[dict[str, Any]]:
+        """Messages already here, without waiting."""
+        queue = self._queue(operation_id)
+        found = []
+        while not queue.empty():
+            found.append(queue.get_nowait())
+        return found
+
+    async def complete(self, operation_id: str) -> None:
+        await self.connection.send(json.dumps({"id": operation_id, "type": "complete"}))
+
+    async def closed(self, within: float = 10.0) -> tuple[int | None, str | None]:
+        """Wait for the server to close the connection; its close code and reason."""
+        assert self._reader is not None
+        await asyncio.wait_for(asyncio.shield(self._reader), within)
+        return self.connection.close_code, self.connection.close_reason
+
+
+@asynccontextmanager
+async def live_client(
+    url: str, token: str | None, *, init: dict[str, Any] | None = None
+) -> AsyncIterator[LiveClient]:
+    """Connect and initialise (token in `connection_init`); WebSocketClosed if refused."""
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as connection:
+        payload = init if init is not None else {"Authorization": f"Bearer {token}"}
+        await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
+        try:
+            first = json.loads(await asyncio.wait_for(connection.recv(), 10))
+        except ConnectionClosed:
+            raise WebSocketClosed(connection.close_code, connection.close_reason) from None
+        assert first["type"] == "connection_ack", first
+        client = LiveClient(connection)
+        client.ack = first.get("payload") or {}
+        client._reader = asyncio.create_task(client._read())
+        try:
+            yield client
+        finally:
+            await connection.close()
+            with contextlib.suppress(Exception):
+                await client._reader
+
+
+async def until_listening(client: httpx.AsyncClient, count: int, within: float = 10.0) -> None:
+    """Wait until the server holds `count` live subscriptions (its metrics say so): a
+    subscription sees only what happens after it is in place."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        metrics = (await client.get("/metrics")).text
+        found = re.search(r"^mentori_subscribers (\S+)$", metrics, re.MULTILINE)
+        if found is not None and float(found.group(1)) >= count:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{count} subscriptions were not in place within {within}s")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import strawberry
+
+from db.models import BriefingAudience
+from schema import ids
+from schema.context import Info
+from schema.permissions import IsAuthenticated, IsCoordinator
+from schema.year import BriefingSession, BriefingSessionInput, BriefingSignUp
+from services import briefings
+
+
+@strawberry.type
+class BriefingQuery:
+    @strawberry.field(
+        description=(
+            "A programme's briefing sessions, earliest first; mentors and students see those "
+            "for them."
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def briefing_sessions(
+        self,
+        info: Info,
+        programme_id: strawberry.ID | None = None,
+        audience: BriefingAudience | None = None,
+    ) -> list[BriefingSession]:
+        key = ids.decode_optional(programme_id, "Programme")
+        now = info.context.now()
+        rows, mine = await info.context.uow.read(
+            lambda s: briefings.list_for(s, info.context.viewer, key, audience, now=now)
+        )
+        return [BriefingSession.from_row(r, mine=mine) for r in rows]
+
+    @strawberry.field(
+        description="Coordinators: who signed up for which briefing, earliest first.",
+        permission_classes=[IsCoordinator],
+    )
+    async def briefing_sign_ups(
+        self,
+        info: Info,
+        programme_id: strawberry.ID | None = None,
+        briefing_id: strawberry.ID | None = None,
+    ) -> list[BriefingSignUp]:
+        key = ids.decode_optional(programme_id, "Programme")
+        briefing_key = ids.decode_optional(briefing_id, "BriefingSession")
+        now = info.context.now()
+        rows = await info.context.uow.read(
+            lambda s: briefings.sign_ups(s, info.context.viewer, key, briefing_key, now=now)
+        )
+        return [BriefingSignUp.from_view(r) for r in rows]
+
+
+@strawberry.type
+class BriefingMutation:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Coordinators: schedule a briefing."
+    )
+    async def create_briefing_session(
+        self, info: Info, input: BriefingSessionInput, programme_id: strawberry.ID | None = None
+    ) -> BriefingSession:
+        key = ids.decode_optional(programme_id, "Programme")
+        now = info.context.now()
+        row = await info.context.uow.run(
+            lambda s: briefings.create(s, info.context.viewer, key, input.to_service(), now=now)
+        )
+        return BriefingSession.from_row(row, mine=None)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Coordinators: change a briefing's time, place, link or capacity.",
+    )
+    async def update_briefing_session(
+        self, info: Info, id: strawberry.ID, input: BriefingSessionInput
+    ) -> BriefingSession:
+        key = ids.decode(id, "BriefingSession")
+        now = info.context.now()
+        row = await info.context.uow.run(
+            lambda s: briefings.update_briefing(
+                s, info.context.viewer, key, input.to_service(), now=now
+            )
+        )
+        return BriefingSession.from_row(row, mine=None)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description=(
+            "Mentors and students: sign up for a briefing session (moving you from another "
+            "one you signed up for)."
+        ),
+    )
+    async def sign_up_for_briefing(self, info: Info, briefing_id: strawberry.ID) -> BriefingSession:
+        key = ids.decode(briefing_id, "BriefingSession")
+        now = info.context.now()
+        row = await info.context.uow.run(
+            lambda s: briefings.sign_up(s, info.context.viewer, key, now=now)
+        )
+        return BriefingSession.from_row(row, mine=row.id)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Cancel your briefing sign-up."
+    )
+    async def cancel_briefing_sign_up(
+        self, info: Info, briefing_id: strawberry.ID
+    ) -> BriefingSession:
+        key = ids.decode(briefing_id, "BriefingSession")
+        now = info.context.now()
+        row = await info.context.uow.run(
+            lambda s: briefings.cancel(s, info.context.viewer, key, now=now)
+        )
+        return BriefingSession.from_row(row, mine=None)

@@ -1,0 +1,500 @@
+"""Erasure of one person (on their request, or a coordinator's) and the purge of a whole
+programme once it has ended and its retention period has passed.
+
+Rows stay, anonymous, so the programme's counts still add up (requests, matches, responses,
+sign-ups); what could identify someone goes: names, emails, sign-in subjects, free text they
+wrote or that was written about them (request messages and reasons, meeting notes, written
+survey answers), their mail in the outbox and any mention of them in other people's mail, and
+reasons in the event log (whose payloads otherwise hold only ids and statuses)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from html import escape
+from typing import Any
+
+from sqlalchemy import String, Text, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    BriefingSignUp,
+    Event,
+    Match,
+    Meeting,
+    MentorProfile,
+    MentorRequest,
+    OutboxMessage,
+    OutboxStatus,
+    ProfileStatus,
+    Programme,
+    RequestStatus,
+    Role,
+    StudentProfile,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    User,
+)
+from services import events, programmes, requests
+from services.availability import MentorState, record_change
+from services.errors import not_found
+from services.events import EventKind
+from services.viewer import Viewer, require_role, require_viewer
+
+ERASED_NAME = "Erased person"
+FORMER_MENTOR = "Former mentor"
+FORMER_STUDENT = "Former student"
+REDACTED = "[erased]"
+LEFT_REASON = "The mentor left the programme."
+# Reasons the programme itself gives (not written by a person): kept, they explain a status.
+SYSTEM_REASONS = (
+    LEFT_REASON,
+    requests.MENTOR_FULL_REASON,
+    "The mentor did not answer in time.",
+    "The mentor withdrew from the programme.",
+    "The student was matched with another mentor.",
+)
+REQUEST_EVENTS = (
+    EventKind.REQUEST_SENT,
+    EventKind.REQUEST_ACCEPTED,
+    EventKind.REQUEST_REJECTED,
+    EventKind.REQUEST_WITHDRAWN,
+    EventKind.REQUEST_EXPIRED,
+    EventKind.REQUEST_CLOSED_MENTOR_FULL,
+)
+MENTOR_ANONYMOUS: dict[str, Any] = {
+    "display_name": FORMER_MENTOR,
+    "headline": "",
+    "educational_background": "",
+    "professional_background": "",
+    "career_experience": "",
+    "city": "",
+    "contact_email": "",
+    "date_of_birth": None,
+}
+STUDENT_ANONYMOUS: dict[str, Any] = {"display_name": FORMER_STUDENT, "contact_email": ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    user_id: int
+    erased_at: datetime
+
+
+class Redactor:
+    """Replaces every mention of a person in someone else's text: their names, emails and
+    sign-in subject in any letter case, and each capitalised part of a name as a word."""
+
+    def __init__(self, identifiers: Iterable[str], names: Iterable[str] = ()) -> None:
+        wanted = {i.strip() for i in identifiers if len(i.strip()) >= 3}
+        # As written, as HTML shows it, and as JSON escapes it.
+        forms = wanted | {escape(i) for i in wanted} | {json.dumps(i)[1:-1] for i in wanted}
+        self.needles = sorted(forms, key=len, reverse=True)
+        self.pattern = (
+            re.compile("|".join(re.escape(n) for n in self.needles), re.IGNORECASE)
+            if self.needles
+            else None
+        )
+        # "Dear Zebedee": a first name alone, as a word, only as it is written (so a mentor
+        # called Will does not take "will" out of every sentence).
+        parts = {p for n in names for p in n.split() if len(p) >= 4 and p[:1].isupper()}
+        self.parts = (
+            re.compile(r"\b(" + "|".join(re.escape(p) for p in parts) + r")\b") if parts else None
+        )
+
+    def text(self, value: str) -> str:
+        if self.pattern is not None:
+            value = self.pattern.sub(REDACTED, value)
+        if self.parts is not None:
+            value = self.parts.sub(REDACTED, value)
+        return value
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+    def mentions(self, *columns: Any) -> Any:
+        return or_(
+            *(
+                func.lower(c).contains(n.lower(), autoescape=True)
+                for c in columns
+                for n in self.needles
+            )
+        )
+
+
+def _user_anonymous(now: datetime) -> dict[str, Any]:
+    return {
+        "name": ERASED_NAME,
+        "email": "",
+        "subject": literal("erased:") + cast(User.id, String),
+        "erased_at": now,
+    }
+
+
+async def erase(
+    session: AsyncSession, viewer: Viewer | None, user_id: int, *, now: datetime
+) -> Erased:
+    """Erase a person everywhere: themselves, or anyone when a coordinator asks."""
+    viewer = require_viewer(viewer)
+    if user_id != viewer.user_id:
+        require_role(viewer, Role.COORDINATOR)
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("person")
+    if user.erased_at is not None:
+        return Erased(user.id, user.erased_at)
+    mentors = list(
+        await session.scalars(select(MentorProfile).where(MentorProfile.user_id == user.id))
+    )
+    students = list(
+        await session.scalars(select(StudentProfile).where(StudentProfile.user_id == user.id))
+    )
+    profiles: list[MentorProfile | StudentProfile] = [*mentors, *students]
+    names = [user.name, *(p.display_name for p in profiles)]
+    redactor = Redactor(
+        [*names, user.email, user.subject, *(p.contact_email for p in profiles)], names
+    )
+    await _release_mentors(session, [m.id for m in mentors], now=now)
+    for student in students:
+        await _withdraw_pending(session, viewer, student.id, now=now)
+    if students:
+        await session.execute(
+            update(StudentProfile)
+            .where(StudentProfile.id.in_([s.id for s in students]))
+            .values(**STUDENT_ANONYMOUS, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    mentor_ids, student_ids = [m.id for m in mentors], [s.id for s in students]
+    request_ids = list(
+        await session.scalars(
+            select(MentorRequest.id).where(
+                or_(
+                    MentorRequest.mentor_id.in_(mentor_ids),
+                    MentorRequest.student_id.in_(student_ids),
+                )
+            )
+        )
+    )
+    match_ids = list(
+        await session.scalars(
+            select(Match.id).where(
+                or_(Match.mentor_id.in_(mentor_ids), Match.student_id.in_(student_ids))
+            )
+        )
+    )
+    await _clear_requests(session, MentorRequest.id.in_(request_ids))
+    await _scrub_request_events(session, request_ids)
+    # A pair's notes are the pair's: with one of them gone, none is kept.
+    await session.execute(update(Meeting).where(Meeting.match_id.in_(match_ids)).values(note=""))
+    await session.execute(
+        update(Meeting)
+        .where(Meeting.recorded_by_user_id == user.id)
+        .values(recorded_by_user_id=None)
+    )
+    await _clear_survey_texts(session, SurveyResponse.user_id == user.id)
+    await _redact_partner_answers(session, redactor, match_ids)
+    await session.execute(
+        update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None)
+    )
+    await session.execute(
+        update(BriefingSignUp).where(BriefingSignUp.user_id == user.id).values(user_id=None)
+    )
+    programme_ids = sorted({p.programme_id for p in profiles})
+    await _clear_outbox(session, user.id, redactor)
+    await _redact_events(session, redactor, programme_ids)
+    await session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(**_user_anonymous(now))
+        .execution_options(synchronize_session=False)
+    )
+    for programme_id in programme_ids:
+        events.record(
+            session,
+            programme_id,
+            EventKind.PERSON_ERASED,
+            {"mentorIds": mentor_ids, "studentIds": student_ids},
+            now=now,
+        )
+    return Erased(user.id, now)
+
+
+async def erase_owner(
+    session: AsyncSession, viewer: Viewer | None, kind: str, key: int, *, now: datetime
+) -> Erased:
+    """Erase the person behind a User, Mentor or Student id."""
+    viewer = require_viewer(viewer)
+    user_id: int | None = key
+    if kind == "Mentor":
+        user_id = await session.scalar(select(MentorProfile.user_id).where(MentorProfile.id == key))
+    elif kind == "Student":
+        user_id = await session.scalar(
+            select(StudentProfile.user_id).where(StudentProfile.id == key)
+        )
+    if user_id is None:
+        require_role(viewer, Role.COORDINATOR)
+        raise not_found("person")
+    return await erase(session, viewer, user_id, now=now)
+
+
+async def _release_mentors(session: AsyncSession, mentor_ids: list[int], *, now: datetime) -> None:
+    """The mentor leaves: withdrawn from the list, and every student waiting on them is
+    answered (and told) at once, as when a mentor withdraws."""
+    for mentor_id in sorted(mentor_ids):
+        mentor = await session.scalar(
+            select(MentorProfile)
+            .where(MentorProfile.id == mentor_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert mentor is not None
+        programme = await programmes.get(session, mentor.programme_id)
+        before = MentorState.of(mentor)
+        for name, value in MENTOR_ANONYMOUS.items():
+            setattr(mentor, name, value)
+        mentor.status, mentor.updated_at = ProfileStatus.WITHDRAWN, now
+        await session.flush()
+        await requests.close_pending_for_mentor(
+            session, mentor, programme, reason=LEFT_REASON, now=now
+        )
+        await session.flush()
+        record_change(
+            session,
+            before,
+            MentorState.of(mentor),
+            pending_limit=programme.mentor_pending_limit,
+            now=now,
+        )
+
+
+async def _withdraw_pending(
+    session: AsyncSession, viewer: Viewer, student_id: int, *, now: datetime
+) -> None:
+    pending = await session.scalars(
+        select(MentorRequest.id).where(
+            MentorRequest.student_id == student_id, MentorRequest.status == RequestStatus.PENDING
+        )
+    )
+    for request_id in list(pending):
+        await requests.withdraw(
+            session, viewer, request_id, now=now, override=viewer.is_coordinator
+        )
+
+
+async def _clear_requests(session: AsyncSession, condition: Any) -> None:
+    await session.execute(
+        update(MentorRequest)
+        .where(condition)
+        .values(
+            message="",
+            reason=case((MentorRequest.reason.in_(SYSTEM_REASONS), MentorRequest.reason)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _scrub_request_events(session: AsyncSession, request_ids: list[int]) -> None:
+    """Request events carry the decision's reason, free text someone wrote: it goes."""
+    if not request_ids:
+        return
+    rows = await session.scalars(
+        select(Event).where(
+            Event.kind.in_(REQUEST_EVENTS),
+            Event.payload["requestId"].as_integer().in_(request_ids),
+        )
+    )
+    for event in rows:
+        _drop_reason(event)
+
+
+def _drop_reason(event: Event) -> None:
+    if event.payload.get("reason") not in (None, *SYSTEM_REASONS):
+        event.payload = {**event.payload, "reason": None}
+
+
+async def _clear_survey_texts(session: AsyncSession, responses: Any) -> None:
+    await session.execute(
+        update(SurveyAnswer)
+        .where(SurveyAnswer.response_id.in_(select(SurveyResponse.id).where(responses)))
+        .values(text_value=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _redact_partner_answers(
+    session: AsyncSession, redactor: Redactor, match_ids: list[int]
+) -> None:
+    if not match_ids or redactor.pattern is None:
+        return
+    rows = await session.scalars(
+        select(SurveyAnswer)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.match_id.in_(match_ids), SurveyAnswer.text_value.is_not(None))
+    )
+    for answer in rows:
+        answer.text_value = redactor.text(answer.text_value or "")
+
+
+async def _clear_outbox(session: AsyncSession, user_id: int, redactor: Redactor) -> None:
+    """Mail to the person: unsent goes, sent is kept as an empty record. Mail to others that
+    names them keeps its purpose, without the name."""
+    own = or_(
+        OutboxMessage.user_id == user_id,
+        OutboxMessage.to_address.in_([n for n in redactor.needles if "@" in n] or ["-"]),
+    )
+    await session.execute(
+        delete(OutboxMessage).where(own, OutboxMessage.status == OutboxStatus.PENDING)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(own)
+        .values(
+            user_id=None,
+            to_address="",
+            subject=REDACTED,
+            body_text="",
+            body_html="",
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if redactor.pattern is None:
+        return
+    mentioned = await session.scalars(
+        select(OutboxMessage).where(
+            redactor.mentions(
+                OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html
+            )
+        )
+    )
+    for message in mentioned:
+        message.subject = redactor.text(message.subject)
+        message.body_text = redactor.text(message.body_text)
+        message.body_html = redactor.text(message.body_html)
+        message.last_error = redactor.text(message.last_error) if message.last_error else None
+
+
+async def _redact_events(
+    session: AsyncSession, redactor: Redactor, programme_ids: list[int]
+) -> None:
+    """A safety net: event payloads hold ids and statuses, but should a name ever slip into
+    one, it goes too."""
+    if redactor.pattern is None or not programme_ids:
+        return
+    rows = await session.scalars(
+        select(Event).where(
+            Event.programme_id.in_(programme_ids), redactor.mentions(cast(Event.payload, Text))
+        )
+    )
+    for event in rows:
+        event.payload = redactor.value(event.payload)
+
+
+# The purge of a whole programme.
+
+
+def programme_end(programme: Programme) -> date | None:
+    return max((p.closes_on for p in programme.phases), default=None)
+
+
+async def due_for_purge(
+    session: AsyncSession, *, now: datetime, retention_days: int
+) -> list[Programme]:
+    """Programmes whose last phase closed more than `retention_days` days ago."""
+    due = []
+    for programme in await programmes.list_all(session):
+        end = programme_end(programme)
+        if programme.purged_at is not None or end is None:
+            continue
+        if programmes.local_date(programme, now) > end + timedelta(days=retention_days):
+            due.append(programme)
+    return sorted(due, key=lambda p: p.id)
+
+
+async def purge(session: AsyncSession, programme_id: int, *, now: datetime) -> bool:
+    """Anonymise one programme's personal data; False if it was purged already."""
+    claimed = await session.scalar(
+        update(Programme)
+        .where(Programme.id == programme_id, Programme.purged_at.is_(None))
+        .values(purged_at=now)
+        .returning(Programme.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed is None:
+        return False
+    in_programme = MentorProfile.programme_id == programme_id
+    people = set(await session.scalars(select(MentorProfile.user_id).where(in_programme)))
+    people |= set(
+        await session.scalars(
+            select(StudentProfile.user_id).where(StudentProfile.programme_id == programme_id)
+        )
+    )
+    await session.execute(
+        update(MentorProfile)
+        .where(in_programme)
+        .values(**MENTOR_ANONYMOUS, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(StudentProfile)
+        .where(StudentProfile.programme_id == programme_id)
+        .values(**STUDENT_ANONYMOUS, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await _clear_requests(session, MentorRequest.programme_id == programme_id)
+    await session.execute(
+        update(Meeting)
+        .where(Meeting.programme_id == programme_id)
+        .values(note="", recorded_by_user_id=None)
+    )
+    surveys = select(Survey.id).where(Survey.programme_id == programme_id)
+    await _clear_survey_texts(session, SurveyResponse.survey_id.in_(surveys))
+    await session.execute(
+        update(SurveyResponse).where(SurveyResponse.survey_id.in_(surveys)).values(user_id=None)
+    )
+    await session.execute(
+        update(BriefingSignUp)
+        .where(BriefingSignUp.programme_id == programme_id)
+        .values(user_id=None)
+    )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.programme_id == programme_id))
+    rows = await session.scalars(
+        select(Event).where(Event.programme_id == programme_id, Event.kind.in_(REQUEST_EVENTS))
+    )
+    for event in rows:
+        _drop_reason(event)
+    # A person stays known while they take part in a programme not yet purged.
+    still_active = set(
+        await session.scalars(
+            select(MentorProfile.user_id)
+            .join(Programme, Programme.id == MentorProfile.programme_id)
+            .where(Programme.purged_at.is_(None))
+            .union(
+                select(StudentProfile.user_id)
+                .join(Programme, Programme.id == StudentProfile.programme_id)
+                .where(Programme.purged_at.is_(None))
+            )
+        )
+    )
+    gone = sorted(people - still_active)
+    if gone:
+        await session.execute(
+            update(User)
+            .where(User.id.in_(gone), User.erased_at.is_(None), User.role != Role.COORDINATOR)
+            .values(**_user_anonymous(now))
+            .execution_options(synchronize_session=False)
+        )
+    events.record(
+        session, programme_id, EventKind.PROGRAMME_PURGED, {"programmeId": programme_id}, now=now
+    )
+    return True

@@ -1,0 +1,138 @@
+"""Real Chromium (Debian's package, driven by Playwright) against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import START, server_settings, wipe
+from tests.support import IN_CI, Api, FakeClock, Person, running_server
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+LAPTOP = {"width": 1360, "height": 900}
+# A change reaches a page within a fraction of a second; the margin is for a loaded CI machine.
+expect.set_options(timeout=10_000)
+# The subscriptions each page holds once it has loaded.
+SUBSCRIPTIONS = {"/dashboard": 2, "/mentor": 1, "/browse": 2}
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium() -> str:
+    """Chromium's path, or a skip that says why (a failure under CI)."""
+    path = shutil.which("chromium")
+    if path:
+        return path
+    message = "browser tests need Chromium: apt-get install -y chromium"
+    if IN_CI:
+        pytest.fail(f"{message}: under CI=true they must not skip")
+    pytest.skip(message)
+
+
+@pytest.fixture
+async def api(
+    database: tuple[str, AsyncEngine], tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    """A server of its own for each browser test, as a deployment has: the shared one has
+    seen earlier tests' programmes, whose ids and event numbers the wipe gives out again."""
+    url, engine = database
+    await wipe(engine)
+    settings = server_settings(url, tmp_path_factory.mktemp("mail"))
+    async with (
+        running_server(settings, FakeClock(START)) as server,
+        httpx.AsyncClient(base_url=server.url, timeout=30) as client,
+    ):
+        yield Api(server=server, client=client)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    executable = chromium()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+async def live_subscriptions(api: Api) -> int:
+    """How many subscriptions the server is serving, from its Prometheus metrics."""
+    response = await api.client.get("/metrics")
+    for line in response.text.splitlines():
+        if line.startswith("mentori_subscribers "):
+            return int(float(line.split()[1]))
+    raise AssertionError("the server's /metrics has no mentori_subscribers gauge")
+
+
+async def until_subscriptions(api: Api, done: Callable[[int], bool]) -> None:
+    for _ in range(500):
+        if done(await live_subscriptions(api)):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the server holds {await live_subscriptions(api)} subscriptions")
+
+
+@dataclass
+class Pages:
+    """Each person in their own browser context, as on their own computer."""
+
+    browser: Browser
+    api: Api
+    contexts: list[BrowserContext] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    subscriptions: int = 0
+
+    async def open(
+        self,
+        person: Person,
+        path: str,
+        *,
+        viewport: dict[str, int] | None = None,
+        init_script: str | None = None,
+    ) -> Page:
+        context = await self.browser.new_context(
+            viewport=viewport or LAPTOP,  # type: ignore[arg-type]
+            accept_downloads=True,
+        )
+        self.contexts.append(context)
+        if init_script:
+            await context.add_init_script(init_script)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{path}: {error}"))
+        await page.goto(f"{self.api.server.url}{path}#token={person.token}")
+        await expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+        await expect(page.locator("main")).to_have_attribute("aria-busy", "false")
+        # A change made before the server listens for the page would reach it only on reload.
+        self.subscriptions += SUBSCRIPTIONS[path]
+        await until_subscriptions(self.api, lambda n: n >= self.subscriptions)
+        return page
+
+
+@pytest.fixture
+async def pages(browser: Browser, api: Api) -> AsyncIterator[Pages]:
+    opened = Pages(browser, api)
+    yield opened
+    for context in opened.contexts:
+        await context.close()
+    assert not opened.errors, f"the pages threw: {opened.errors}"
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=path, full_page=True, animations="disabled")
+    return path
