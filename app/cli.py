@@ -54,7 +54,7 @@ async def _purge(settings: Settings, *, dry_run: bool) -> None:
     from app.events import EventHub
     from app.unit_of_work import UnitOfWork
     from db.engine import create_engine, create_sessionmaker
-    from services import erasure
+    from services import purge
 
     engine = create_engine(settings.database_url)
     sessions = create_sessionmaker(engine)
@@ -64,14 +64,14 @@ async def _purge(settings: Settings, *, dry_run: bool) -> None:
         uow = UnitOfWork(sessions, hub)
         now = system_clock()
         days = settings.personal_data_retention_days
-        due = await uow.read(lambda s: erasure.due_for_purge(s, now=now, retention_days=days))
+        due = await uow.read(lambda s: purge.due_for_purge(s, now=now, retention_days=days))
         if not due:
             print(f"No programme ended more than {days} days ago with personal data left.")
         for programme in due:
             if dry_run:
-                print(f"Would purge {programme.name!r} (ended {erasure.programme_end(programme)}).")
+                print(f"Would purge {programme.name!r} (ended {purge.programme_end(programme)}).")
                 continue
-            await uow.run(partial(erasure.purge, programme_id=programme.id, now=now))
+            await uow.run(partial(purge.purge, programme_id=programme.id, now=now))
             print(f"Purged {programme.name!r}: its people's personal data is anonymised.")
     finally:
         await hub.stop()
@@ -216,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
                 workers=args.workers,
                 proxy_headers=True,
                 log_level="info",
+                # Live messages are a few hundred bytes: compression saves nothing on them and
+                # costs ~40 KB of zlib state per idle connection (bench/, README Performance).
+                ws_per_message_deflate=False,
             )
     return 0
 

@@ -5,6 +5,7 @@ programme's rules are checked in SQL. Students and mentors run in separate load 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections import Counter
@@ -17,13 +18,15 @@ from rich.progress import Progress
 
 from app.settings import Settings
 from bench import invariants
-from bench.common import Person
+from bench import subscribers as subs
+from bench.common import Person, people
 from bench.database import BenchDatabase
 from bench.gqlclient import GraphQLPool, Outcome
 from bench.plan import Plan
 from bench.processes import run_processes
 from bench.servers import Server
 from bench.stats import latency_summary
+from db.demo import DEMO_SUBJECTS
 from db.models import Role
 from schema import ids
 
@@ -43,6 +46,7 @@ EXPECTED = {
     "REQUEST_NOT_PENDING",
     "CONFLICT",
 }
+AVAILABILITY = "MENTOR_AVAILABILITY_CHANGED"
 MAX_SENDS = 12  # a student gives up after this many tries
 ACCEPT_SHARE = 0.5
 TWO_TABS_SHARE = 0.2
@@ -95,6 +99,8 @@ class _Agents:
             m.global_id: asyncio.Queue() for m in spec.mentors
         }
         self.deadline = 0.0
+        self.deciding = 0  # decisions in flight: the run ends only after each is answered
+        self.idle = asyncio.Event()
 
     async def call(self, kind: str, query: str, variables: dict[str, Any], token: str) -> Outcome:
         outcome = await self.pool.call(query, variables, token)
@@ -153,6 +159,18 @@ class _Agents:
     async def decide(
         self, seat: MentorSeat, item: tuple[str, asyncio.Future[str]], *, accept: bool
     ) -> None:
+        self.deciding += 1
+        self.idle.clear()
+        try:
+            await self._decide(seat, item, accept=accept)
+        finally:
+            self.deciding -= 1
+            if not self.deciding:
+                self.idle.set()
+
+    async def _decide(
+        self, seat: MentorSeat, item: tuple[str, asyncio.Future[str]], *, accept: bool
+    ) -> None:
         request_id, decided = item
         if accept:
             tasks = [self.call("accept", ACCEPT, {"id": request_id}, seat.token)]
@@ -185,6 +203,9 @@ class _Agents:
         reporter = asyncio.create_task(self.report())
         await asyncio.gather(*(self.student(s) for s in self.spec.students))
         self.result.elapsed = time.perf_counter() - began
+        # A decision cut off mid-flight would still happen on the server, uncounted here.
+        if self.deciding:
+            await self.idle.wait()
         for task in [*mentors, reporter]:
             task.cancel()
         self.pool.close()
@@ -259,10 +280,54 @@ async def _seats(
     return student_seats, mentor_seats, sum(row["capacity"] for row in mentors)
 
 
+FEED = "subscription Feed { programmeEvents { seq kind } }"
+
+
+async def _watchers(db: BenchDatabase, settings: Settings) -> list[subs.Subscriber]:
+    """A coordinator watching the event feed, and one watching every availability change."""
+    connection = await asyncpg.connect(db.dsn)
+    try:
+        found = await people(connection, [DEMO_SUBJECTS["coordinator"]], Role.COORDINATOR)
+    finally:
+        await connection.close()
+    token = found[DEMO_SUBJECTS["coordinator"]].token(settings)
+    return [subs.Subscriber(0, token, None, FEED), subs.Subscriber(1, token, None)]
+
+
+def _delivery(
+    results: list[subs.SubscribersResult], events: dict[int, str], latest: dict[int, int]
+) -> dict[str, Any]:
+    """Every committed event in the feed, once; each mentor's latest availability change
+    (stale ones may be coalesced away for a client that fell behind) on the other watcher."""
+    feed: list[int] = []
+    availability: list[int] = []
+    for arrival in (a for r in results for a in r.arrivals):
+        data = (arrival.message.get("payload") or {}).get("data") or {}
+        if "programmeEvents" in data:
+            feed.append(int(data["programmeEvents"]["seq"]))
+        elif "mentorAvailabilityChanged" in data:
+            availability.append(int(data["mentorAvailabilityChanged"]["seq"]))
+    missing_latest = set(latest.values()) - set(availability)
+    return {
+        "events": len(events),
+        "feed_received": len(feed),
+        "feed_missing": len(set(events) - set(feed)),
+        "feed_duplicates": len(feed) - len(set(feed)),
+        "feed_out_of_order": sum(1 for a, b in itertools.pairwise(feed) if b < a),
+        "availability_changes": sum(1 for kind in events.values() if kind == AVAILABILITY),
+        "availability_received": len(availability),
+        "mentors_changed": len(latest),
+        "latest_change_missing": len(missing_latest),
+    }
+
+
 def run(
     plan: Plan, mentori: Server, db: BenchDatabase, settings: Settings, progress: Progress
 ) -> dict[str, Any]:
     students, mentors, capacity = asyncio.run(_seats(db, settings, plan))
+    watcher = subs.Fleet(f"{mentori.ws}/graphql", asyncio.run(_watchers(db, settings)), 1)
+    watcher.start()
+    watcher.wait_ready()
     before = asyncio.run(invariants.event_seq(db.dsn, db.programme_id))
     processes = 2
     specs = [
@@ -289,6 +354,14 @@ def run(
     codes = Counter(code for _, code, _, _ in calls)
     unexpected = {code: n for code, n in codes.items() if code not in EXPECTED}
     checks = asyncio.run(invariants.check(db.dsn, db.programme_id, after_seq=before))
+    events, latest = asyncio.run(invariants.events_since(db.dsn, db.programme_id, before))
+    deadline = time.monotonic() + 10
+    while sum(watcher.received) < len(events) and time.monotonic() < deadline:
+        watcher.poll()
+        time.sleep(0.1)
+    time.sleep(1.0)  # the availability watcher's last messages
+    delivery = _delivery(watcher.stop(), events, latest)
+    checks["delivered_to_coordinators"] = delivery
     accepted = sum(len(r.accepted) for r in results)
     sent = sum(r.sent for r in results)
     checks["events_match_mutations"] = {
@@ -296,7 +369,15 @@ def run(
         "REQUEST_ACCEPTED": [checks["events"].get("REQUEST_ACCEPTED", 0), accepted],
     }
     mismatched = sum(1 for a, b in checks["events_match_mutations"].values() if a != b)
-    violations = checks["violations"] + mismatched + sum(unexpected.values())
+    violations = (
+        checks["violations"]
+        + mismatched
+        + sum(unexpected.values())
+        + delivery["feed_missing"]
+        + delivery["feed_duplicates"]
+        + delivery["feed_out_of_order"]
+        + delivery["latest_change_missing"]
+    )
     by_kind = {
         kind: latency_summary([s for k, _, _, s in calls if k == kind])
         for kind in ("send", "accept", "reject")

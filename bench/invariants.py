@@ -77,6 +77,27 @@ async def event_seq(dsn: str, programme_id: int) -> int:
         await connection.close()
 
 
+async def events_since(
+    dsn: str, programme_id: int, after_seq: int
+) -> tuple[dict[int, str], dict[int, int]]:
+    """The events after `after_seq` (seq -> kind), and each mentor's latest availability change
+    (mentor id -> seq)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT seq, kind, payload->>'mentorId' AS mentor FROM events "
+            "WHERE programme_id = $1 AND seq > $2 ORDER BY seq",
+            programme_id,
+            after_seq,
+        )
+    finally:
+        await connection.close()
+    latest = {
+        int(r["mentor"]): int(r["seq"]) for r in rows if r["kind"] == "MENTOR_AVAILABILITY_CHANGED"
+    }
+    return {int(r["seq"]): str(r["kind"]) for r in rows}, latest
+
+
 async def check(dsn: str, programme_id: int, *, after_seq: int) -> dict[str, Any]:
     """Rule violations (each should be 0) and the events written since `after_seq`."""
     connection = await asyncpg.connect(dsn)

@@ -46,14 +46,14 @@ QUICK = Plan(
     mentors=1_000,
     students=5_000,
     search_clients=32,
-    search_seconds=5.0,
+    search_seconds=4.0,
     search_warmup=1.0,
-    burst_students=400,
+    burst_students=300,
     burst_mentors=100,
-    burst_limit_seconds=30.0,
+    burst_limit_seconds=20.0,
     subscribers=1_000,
     subscriber_processes=1,
-    fanout_events=30,
+    fanout_events=20,
     fanout_rate=5.0,
 )
 

@@ -121,6 +121,9 @@ def uvicorn_process(
                     "--log-level",
                     "warning",
                     "--no-access-log",
+                    # As `mentori serve` runs it (app/cli.py): no per-message compression.
+                    "--ws-per-message-deflate",
+                    "false",
                     # Extra uvicorn options for both servers, to try settings side by side.
                     *os.environ.get("BENCH_UVICORN_ARGS", "").split(),
                 ],

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+
+from bench.processes import CONTEXT
 
 SUBSCRIPTION = """subscription Availability($filter: MentorFilter) {
   mentorAvailabilityChanged(filter: $filter) {
@@ -26,6 +30,7 @@ class Subscriber:
     index: int
     token: str
     filter: dict[str, Any] | None
+    query: str = SUBSCRIPTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,10 @@ class _Holder:
                             "id": "1",
                             "type": "subscribe",
                             "payload": {
-                                "query": SUBSCRIPTION,
-                                "variables": {"filter": subscriber.filter},
+                                "query": subscriber.query,
+                                "variables": {"filter": subscriber.filter}
+                                if subscriber.filter is not None or subscriber.query is SUBSCRIPTION
+                                else {},
                             },
                         }
                     )
@@ -136,6 +143,72 @@ class _Holder:
         for index, at, message in self.raw:
             self.result.arrivals.append(Arrival(index, at, json.loads(message)))
         return self.result
+
+
+class Fleet:
+    """The subscriber processes of one round, and their messages to this one."""
+
+    def __init__(self, url: str, subscribers: list[Subscriber], processes: int) -> None:
+        self.out = [CONTEXT.Queue() for _ in range(processes)]
+        self.commands = [CONTEXT.Queue() for _ in range(processes)]
+        self.processes = [
+            CONTEXT.Process(
+                target=process_main,
+                args=(
+                    SubscribersSpec(url, subscribers[part::processes]),
+                    self.out[part],
+                    self.commands[part],
+                ),
+                daemon=True,
+            )
+            for part in range(processes)
+        ]
+        self.connected = [0] * processes
+        self.received = [0] * processes
+        self.ready = [False] * processes
+        self.results: list[SubscribersResult | None] = [None] * processes
+
+    def start(self) -> None:
+        for process in self.processes:
+            process.start()
+
+    def wait_ready(self, on_progress: Callable[[int], None] | None = None) -> None:
+        while not all(self.ready):
+            self.poll()
+            if on_progress is not None:
+                on_progress(sum(self.connected))
+            time.sleep(0.1)
+
+    def poll(self) -> None:
+        for part, q in enumerate(self.out):
+            while True:
+                try:
+                    kind, value = q.get_nowait()
+                except queue.Empty:
+                    break
+                if kind == "progress":
+                    self.connected[part] = value
+                elif kind == "received":
+                    self.received[part] = value
+                elif kind == "ready":
+                    self.ready[part] = True
+                elif kind == "result":
+                    self.results[part] = value
+            if self.results[part] is None and not self.processes[part].is_alive():
+                raise RuntimeError(f"a subscriber process died ({self.processes[part].exitcode})")
+
+    def stop(self) -> list[SubscribersResult]:
+        for command in self.commands:
+            command.put("stop")
+        deadline = time.monotonic() + 120
+        while any(r is None for r in self.results):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the subscriber processes did not hand back their results")
+            self.poll()
+            time.sleep(0.05)
+        for process in self.processes:
+            process.join(timeout=10)
+        return [r for r in self.results if r is not None]
 
 
 def process_main(spec: SubscribersSpec, out: Queue[Any], commands: Queue[Any]) -> None:

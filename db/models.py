@@ -125,6 +125,8 @@ class Programme(Base):
     __table_args__ = (
         CheckConstraint("student_pending_limit >= 1", name="student_pending_limit"),
         CheckConstraint("mentor_pending_limit >= 1", name="mentor_pending_limit"),
+        # A programme id is never reused (even on SQLite), so event sequences never restart.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,14 +8,14 @@ from schema.context import Info
 from schema.inputs import MentorFilter, MentorProfileInput
 from schema.permissions import IsAuthenticated
 from schema.types import Mentor, MentorConnection, MentorEdge
-from services import mentors
+from services import mentors, search
 from services.mentors import ProfileInput
 
 
-def _filter(value: MentorFilter | None) -> mentors.MentorFilter:
+def mentor_filter(value: MentorFilter | None) -> search.MentorFilter:
     if value is None:
-        return mentors.MentorFilter()
-    return mentors.MentorFilter(
+        return search.MentorFilter()
+    return search.MentorFilter(
         languages=value.languages or (),
         degree_level=value.degree_level,
         field_ids=[ids.decode(f, "Field") for f in value.fields or ()],
@@ -66,11 +66,11 @@ class MentorQuery:
     ) -> MentorConnection:
         size = pagination.page_size(first, info.context.settings.max_page_size)
         after_id = pagination.after_id(after)
-        flt = _filter(filter)
+        flt = mentor_filter(filter)
         programme_key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
         page = await info.context.uow.read(
-            lambda s: mentors.search(
+            lambda s: search.search(
                 s, info.context.viewer, programme_key, flt, first=size, after_id=after_id, now=now
             )
         )

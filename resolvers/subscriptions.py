@@ -16,20 +16,22 @@ from typing import TypeVar
 import strawberry
 from strawberry.scalars import JSON
 
+from app.clock import Clock
 from app.fanout import FellBehind, Listener, Topic
+from app.unit_of_work import UnitOfWork
 from db.models import Role
-from resolvers.mentors import _filter as mentor_filter
+from resolvers.mentors import mentor_filter
 from schema import ids
 from schema.context import Context, Info, Loaders
 from schema.inputs import MentorFilter
 from schema.live import MentorAvailabilityEvent, ProgrammeEvent, ProgrammeStats, RequestEvent
 from schema.permissions import IsCoordinator
 from schema.types import MentorRequestType
-from services import live, mentors, programmes, stats
+from services import live, programmes, search, stats
 from services.errors import DomainError, ErrorCode
 from services.events import EventKind, RecordedEvent
 from services.live import AvailabilityUpdate, RequestEventKind
-from services.mentors import MentorFilter as SearchFilter
+from services.search import MentorFilter as SearchFilter
 from services.viewer import Viewer, require_role
 
 T = TypeVar("T")
@@ -74,6 +76,8 @@ def _availability_topic(
             for e in batch
             if e.kind == EventKind.MENTOR_AVAILABILITY_CHANGED
         ]
+        if not changes:
+            return []
         mentor_ids = [update.mentor_id for _, update in changes]
         matched = await uow.read(
             lambda s: live.matching_mentor_ids(s, programme_id, mentor_ids, flt)
@@ -122,8 +126,10 @@ def _requests_topic(context: Context, programme_id: int, viewer: Viewer) -> Topi
 
 
 def _stats_topic(context: Context, programme_id: int) -> Topic[stats.ProgrammeStats]:
+    uow, clock = context.uow, context.clock
+
     async def prepare(batch: list[RecordedEvent]) -> list[stats.ProgrammeStats]:
-        return [await _compute_stats(context, programme_id)]
+        return [await _compute_stats(uow, clock, programme_id)]
 
     return Topic(
         key=("stats", programme_id),
@@ -134,16 +140,18 @@ def _stats_topic(context: Context, programme_id: int) -> Topic[stats.ProgrammeSt
 
 
 def _feed_topic(context: Context, programme_id: int) -> Topic[FeedItem]:
+    uow = context.uow
+
     async def prepare(batch: list[RecordedEvent]) -> list[FeedItem]:
-        sentences = await context.uow.read(lambda s: live.describe(s, batch))
+        sentences = await uow.read(lambda s: live.describe(s, batch))
         return [FeedItem(e, text) for e, text in zip(batch, sentences, strict=True)]
 
     return Topic(key=("feed", programme_id), prepare=prepare)
 
 
-async def _compute_stats(context: Context, programme_id: int) -> stats.ProgrammeStats:
-    now = context.now()
-    return await context.uow.read(lambda s: stats.compute(s, programme_id, now=now))
+async def _compute_stats(uow: UnitOfWork, clock: Clock, programme_id: int) -> stats.ProgrammeStats:
+    now = clock()
+    return await uow.read(lambda s: stats.compute(s, programme_id, now=now))
 
 
 async def _programme_id(context: Context, programme_id: strawberry.ID | None) -> int:
@@ -187,9 +195,9 @@ class Subscription:
         programme_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[MentorAvailabilityEvent, None]:
         context = info.context
-        viewer = mentors.can_search(context.viewer)
+        viewer = search.can_search(context.viewer)
         flt = live.normalized(mentor_filter(filter))
-        await context.uow.read(lambda s: live.check_filter(s, flt))
+        await context.uow.read(lambda s: search.check_filter(s, flt))
         key = await _programme_id(context, programme_id)
         topic = _availability_topic(context, key, flt, coordinator=viewer.is_coordinator)
         async with context.hub.listen(key, topic) as listener:
@@ -238,7 +246,7 @@ class Subscription:
             last = (
                 shared
                 if shared is not None and shared.seq >= listener.start
-                else await _compute_stats(context, key)
+                else await _compute_stats(context.uow, context.clock, key)
             )
             yield ProgrammeStats.of(last)
             async for current in _live(listener):

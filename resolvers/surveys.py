@@ -13,7 +13,7 @@ from schema.year import (
     SurveyResults,
     SurveyTask,
 )
-from services import surveys
+from services import survey_results, surveys
 from services.surveys import AnswerInput, QuestionInput
 
 
@@ -53,7 +53,7 @@ class SurveyQuery:
         key = ids.decode(survey_id, "Survey")
         now = info.context.now()
         results = await info.context.uow.read(
-            lambda s: surveys.results(s, info.context.viewer, key, now=now)
+            lambda s: survey_results.results(s, info.context.viewer, key, now=now)
         )
         return SurveyResults.from_results(results)
 
@@ -68,7 +68,7 @@ class SurveyQuery:
         key = ids.decode(survey_id, "Survey")
         now = info.context.now()
         return await info.context.uow.read(
-            lambda s: surveys.export_csv(s, info.context.viewer, key, now=now)
+            lambda s: survey_results.export_csv(s, info.context.viewer, key, now=now)
         )
 
 

@@ -12,7 +12,7 @@ from db.models import BriefingAudience, MatchSide, QuestionKind, SurveyKind
 from schema import ids
 from schema.enums import Role
 from schema.types import Match
-from services import briefings, meetings, surveys
+from services import briefings, meetings, survey_results, surveys
 
 strawberry.enum(BriefingAudience, description="Who a briefing session is for.")
 strawberry.enum(SurveyKind, description="HALFWAY: the check-in. FINAL: the end feedback.")
@@ -193,7 +193,7 @@ class SurveyResults:
     questions: list[SurveyQuestionResult]
 
     @classmethod
-    def from_results(cls, results: surveys.Results) -> SurveyResults:
+    def from_results(cls, results: survey_results.Results) -> SurveyResults:
         return cls(
             survey=Survey.from_view(results.survey),
             expected_responses=results.expected,

@@ -1,5 +1,5 @@
-"""Erasure of one person (on their request, or a coordinator's) and the purge of a whole
-programme once it has ended and its retention period has passed.
+"""Erasure of one person, on their own request or a coordinator's (services/purge.py does the
+same for a whole programme once its retention period is over).
 
 Rows stay, anonymous, so the programme's counts still add up (requests, matches, responses,
 sign-ups); what could identify someone goes: names, emails, sign-in subjects, free text they
@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -30,11 +30,9 @@ from db.models import (
     OutboxMessage,
     OutboxStatus,
     ProfileStatus,
-    Programme,
     RequestStatus,
     Role,
     StudentProfile,
-    Survey,
     SurveyAnswer,
     SurveyResponse,
     User,
@@ -132,7 +130,7 @@ class Redactor:
         )
 
 
-def _user_anonymous(now: datetime) -> dict[str, Any]:
+def user_anonymous(now: datetime) -> dict[str, Any]:
     return {
         "name": ERASED_NAME,
         "email": "",
@@ -192,7 +190,7 @@ async def erase(
             )
         )
     )
-    await _clear_requests(session, MentorRequest.id.in_(request_ids))
+    await clear_requests(session, MentorRequest.id.in_(request_ids))
     await _scrub_request_events(session, request_ids)
     # A pair's notes are the pair's: with one of them gone, none is kept.
     await session.execute(update(Meeting).where(Meeting.match_id.in_(match_ids)).values(note=""))
@@ -201,7 +199,7 @@ async def erase(
         .where(Meeting.recorded_by_user_id == user.id)
         .values(recorded_by_user_id=None)
     )
-    await _clear_survey_texts(session, SurveyResponse.user_id == user.id)
+    await clear_survey_texts(session, SurveyResponse.user_id == user.id)
     await _redact_partner_answers(session, redactor, match_ids)
     await session.execute(
         update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None)
@@ -215,7 +213,7 @@ async def erase(
     await session.execute(
         update(User)
         .where(User.id == user.id)
-        .values(**_user_anonymous(now))
+        .values(**user_anonymous(now))
         .execution_options(synchronize_session=False)
     )
     for programme_id in programme_ids:
@@ -291,7 +289,7 @@ async def _withdraw_pending(
         )
 
 
-async def _clear_requests(session: AsyncSession, condition: Any) -> None:
+async def clear_requests(session: AsyncSession, condition: Any) -> None:
     await session.execute(
         update(MentorRequest)
         .where(condition)
@@ -314,15 +312,15 @@ async def _scrub_request_events(session: AsyncSession, request_ids: list[int]) -
         )
     )
     for event in rows:
-        _drop_reason(event)
+        drop_reason(event)
 
 
-def _drop_reason(event: Event) -> None:
+def drop_reason(event: Event) -> None:
     if event.payload.get("reason") not in (None, *SYSTEM_REASONS):
         event.payload = {**event.payload, "reason": None}
 
 
-async def _clear_survey_texts(session: AsyncSession, responses: Any) -> None:
+async def clear_survey_texts(session: AsyncSession, responses: Any) -> None:
     await session.execute(
         update(SurveyAnswer)
         .where(SurveyAnswer.response_id.in_(select(SurveyResponse.id).where(responses)))
@@ -398,103 +396,3 @@ async def _redact_events(
     )
     for event in rows:
         event.payload = redactor.value(event.payload)
-
-
-# The purge of a whole programme.
-
-
-def programme_end(programme: Programme) -> date | None:
-    return max((p.closes_on for p in programme.phases), default=None)
-
-
-async def due_for_purge(
-    session: AsyncSession, *, now: datetime, retention_days: int
-) -> list[Programme]:
-    """Programmes whose last phase closed more than `retention_days` days ago."""
-    due = []
-    for programme in await programmes.list_all(session):
-        end = programme_end(programme)
-        if programme.purged_at is not None or end is None:
-            continue
-        if programmes.local_date(programme, now) > end + timedelta(days=retention_days):
-            due.append(programme)
-    return sorted(due, key=lambda p: p.id)
-
-
-async def purge(session: AsyncSession, programme_id: int, *, now: datetime) -> bool:
-    """Anonymise one programme's personal data; False if it was purged already."""
-    claimed = await session.scalar(
-        update(Programme)
-        .where(Programme.id == programme_id, Programme.purged_at.is_(None))
-        .values(purged_at=now)
-        .returning(Programme.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed is None:
-        return False
-    in_programme = MentorProfile.programme_id == programme_id
-    people = set(await session.scalars(select(MentorProfile.user_id).where(in_programme)))
-    people |= set(
-        await session.scalars(
-            select(StudentProfile.user_id).where(StudentProfile.programme_id == programme_id)
-        )
-    )
-    await session.execute(
-        update(MentorProfile)
-        .where(in_programme)
-        .values(**MENTOR_ANONYMOUS, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(StudentProfile)
-        .where(StudentProfile.programme_id == programme_id)
-        .values(**STUDENT_ANONYMOUS, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await _clear_requests(session, MentorRequest.programme_id == programme_id)
-    await session.execute(
-        update(Meeting)
-        .where(Meeting.programme_id == programme_id)
-        .values(note="", recorded_by_user_id=None)
-    )
-    surveys = select(Survey.id).where(Survey.programme_id == programme_id)
-    await _clear_survey_texts(session, SurveyResponse.survey_id.in_(surveys))
-    await session.execute(
-        update(SurveyResponse).where(SurveyResponse.survey_id.in_(surveys)).values(user_id=None)
-    )
-    await session.execute(
-        update(BriefingSignUp)
-        .where(BriefingSignUp.programme_id == programme_id)
-        .values(user_id=None)
-    )
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.programme_id == programme_id))
-    rows = await session.scalars(
-        select(Event).where(Event.programme_id == programme_id, Event.kind.in_(REQUEST_EVENTS))
-    )
-    for event in rows:
-        _drop_reason(event)
-    # A person stays known while they take part in a programme not yet purged.
-    still_active = set(
-        await session.scalars(
-            select(MentorProfile.user_id)
-            .join(Programme, Programme.id == MentorProfile.programme_id)
-            .where(Programme.purged_at.is_(None))
-            .union(
-                select(StudentProfile.user_id)
-                .join(Programme, Programme.id == StudentProfile.programme_id)
-                .where(Programme.purged_at.is_(None))
-            )
-        )
-    )
-    gone = sorted(people - still_active)
-    if gone:
-        await session.execute(
-            update(User)
-            .where(User.id.in_(gone), User.erased_at.is_(None), User.role != Role.COORDINATOR)
-            .values(**_user_anonymous(now))
-            .execution_options(synchronize_session=False)
-        )
-    events.record(
-        session, programme_id, EventKind.PROGRAMME_PURGED, {"programmeId": programme_id}, now=now
-    )
-    return True

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MentorProfile, MentorRequest, Programme, StudentProfile
-from services import catalogue, events, requests
+from services import events, requests
 from services.availability import LISTED, Availability
 from services.errors import DomainError
 from services.events import EventKind, RecordedEvent
-from services.mentors import MentorFilter, _search_query
+from services.search import MentorFilter, filter_query
 from services.viewer import Viewer
 
 
@@ -107,14 +107,6 @@ def normalized(flt: MentorFilter) -> MentorFilter:
     )
 
 
-async def check_filter(session: AsyncSession, flt: MentorFilter) -> None:
-    """An unknown language or field is a mistake to point out, as in the search."""
-    if flt.languages:
-        await catalogue.check_languages(session, flt.languages)
-    if flt.field_ids:
-        await catalogue.check_fields(session, flt.field_ids)
-
-
 async def matching_mentor_ids(
     session: AsyncSession, programme_id: int, mentor_ids: Sequence[int], flt: MentorFilter
 ) -> set[int]:
@@ -123,7 +115,7 @@ async def matching_mentor_ids(
     programme = await session.get(Programme, programme_id)
     if not mentor_ids or programme is None:
         return set()
-    query = _search_query(programme, replace(flt, availability=()), listed_only=False)
+    query = filter_query(programme, replace(flt, availability=()), listed_only=False)
     ids = await session.scalars(
         query.with_only_columns(MentorProfile.id).where(MentorProfile.id.in_(set(mentor_ids)))
     )

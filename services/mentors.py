@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, delete, exists, false, func, or_, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -26,7 +26,7 @@ from db.models import (
     StudentProfile,
 )
 from services import catalogue, events, programmes, requests
-from services.availability import LISTED, Availability, MentorState, record_change, sql_condition
+from services.availability import LISTED, MentorState, record_change
 from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from services.events import EventKind
 from services.viewer import Viewer, require_role
@@ -53,28 +53,6 @@ class ProfileInput:
     languages: Sequence[str] | None = None
     degree_levels: Sequence[DegreeLevel] | None = None
     field_ids: Sequence[int] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MentorFilter:
-    languages: Sequence[str] = ()
-    degree_level: DegreeLevel | None = None
-    field_ids: Sequence[int] = ()
-    has_doctorate: bool | None = None
-    location: Location | None = None
-    remote_ok: bool | None = None
-    availability: Sequence[Availability] = ()
-    text: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[MentorProfile]
-    total_count: int
-    has_next_page: bool
-    has_previous_page: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
-    programme: Programme | None = None  # the programme searched, already loaded
 
 
 TEXT_LIMITS = {
@@ -293,102 +271,6 @@ async def set_published(
         now=now,
     )
     return profile
-
-
-def _search_query(
-    programme: Programme, flt: MentorFilter, *, listed_only: bool
-) -> Select[MentorProfile]:
-    query = select(MentorProfile).where(MentorProfile.programme_id == programme.id)
-    limit = programme.mentor_pending_limit
-    wanted = list(flt.availability)
-    if listed_only:
-        wanted = [a for a in (wanted or LISTED) if a in LISTED]
-        if not wanted:
-            return query.where(false())
-    if wanted:
-        query = query.where(or_(*(sql_condition(a, limit) for a in wanted)))
-    if flt.languages:
-        query = query.where(
-            exists().where(
-                MentorLanguage.mentor_id == MentorProfile.id,
-                MentorLanguage.language_code.in_([c.lower() for c in flt.languages]),
-            )
-        )
-    if flt.field_ids:
-        query = query.where(
-            exists().where(
-                MentorField.mentor_id == MentorProfile.id, MentorField.field_id.in_(flt.field_ids)
-            )
-        )
-    if flt.degree_level is not None:
-        query = query.where(
-            exists().where(
-                MentorDegreeLevel.mentor_id == MentorProfile.id,
-                MentorDegreeLevel.degree_level == flt.degree_level,
-            )
-        )
-    if flt.has_doctorate is not None:
-        query = query.where(MentorProfile.has_doctorate == flt.has_doctorate)
-    if flt.location is not None:
-        query = query.where(MentorProfile.location == flt.location)
-    if flt.remote_ok is not None:
-        query = query.where(MentorProfile.remote_ok == flt.remote_ok)
-    if flt.text and flt.text.strip():
-        for word in flt.text.lower().split()[:8]:
-            cleaned = word.replace("\\", "").replace("%", "").replace("_", "")
-            pattern = f"%{cleaned}%"
-            query = query.where(
-                or_(
-                    *(
-                        func.lower(column).like(pattern)
-                        for column in (
-                            MentorProfile.display_name,
-                            MentorProfile.headline,
-                            MentorProfile.educational_background,
-                            MentorProfile.professional_background,
-                            MentorProfile.career_experience,
-                            MentorProfile.city,
-                        )
-                    )
-                )
-            )
-    return query
-
-
-def can_search(viewer: Viewer | None) -> Viewer:
-    # Mentor profiles are for the university's students and staff, not for other mentors.
-    return require_role(viewer, Role.STUDENT, Role.COORDINATOR)
-
-
-async def search(
-    session: AsyncSession,
-    viewer: Viewer | None,
-    programme_id: int | None,
-    flt: MentorFilter,
-    *,
-    first: int,
-    after_id: int | None,
-    now: datetime,
-) -> Page:
-    viewer = can_search(viewer)
-    programme = await programmes.resolve(session, programme_id, now=now)
-    # An unknown language or field is a mistake to point out, not an empty page.
-    if flt.languages:
-        await catalogue.check_languages(session, flt.languages)
-    if flt.field_ids:
-        await catalogue.check_fields(session, flt.field_ids)
-    query = _search_query(programme, flt, listed_only=not viewer.is_coordinator)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    if after_id is not None:
-        query = query.where(MentorProfile.id > after_id)
-    rows = list(await session.scalars(query.order_by(MentorProfile.id).limit(first + 1)))
-    return Page(
-        items=rows[:first],
-        total_count=total or 0,
-        has_next_page=len(rows) > first,
-        has_previous_page=after_id is not None,
-        programme=programme,
-    )
 
 
 async def get_visible(

@@ -1,5 +1,5 @@
 """Personal data: what a person may download about themselves, and how long a date of birth
-is kept. Erasure and the after-programme purge are in services/erasure.py.
+is kept. Erasure is in services/erasure.py, the after-programme purge in services/purge.py.
 
 Date of birth is asked for identity checks only, which coordinators do during mentor sign-up.
 It is cleared `date_of_birth_retention_days` after the programme's mentor sign-up closes (the

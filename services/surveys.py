@@ -1,12 +1,10 @@
 """Surveys (rule 10): the halfway check-in and the end feedback survey. A survey is open while
 its programme phase (HALFWAY_SURVEY or FINAL_SURVEY) is; coordinators write the questions
 (scale 1-5 or free text) and may set the dates with them. Each side of each match answers once,
-which the database enforces; coordinators see response rates and averages, and a CSV."""
+which the database enforces. Coordinators see the results (services/survey_results.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -74,32 +72,7 @@ class Task:
     answered: bool
 
 
-@dataclass(frozen=True, slots=True)
-class QuestionResult:
-    question: SurveyQuestion
-    answers: int
-    average: float | None
-    distribution: list[int]  # how many answered 1, 2, 3, 4, 5
-
-
-@dataclass(frozen=True, slots=True)
-class Results:
-    survey: SurveyView
-    expected: int
-    mentor_responses: int
-    student_responses: int
-    questions: list[QuestionResult]
-
-    @property
-    def responses(self) -> int:
-        return self.mentor_responses + self.student_responses
-
-    @property
-    def response_rate(self) -> float:
-        return self.responses / self.expected if self.expected else 0.0
-
-
-async def _view(
+async def view(
     session: AsyncSession, programme: Programme, survey: Survey, now: datetime
 ) -> SurveyView:
     questions = list(
@@ -119,7 +92,7 @@ async def _view(
     )
 
 
-async def _survey(session: AsyncSession, survey_id: int) -> tuple[Survey, Programme]:
+async def get(session: AsyncSession, survey_id: int) -> tuple[Survey, Programme]:
     survey = await session.get(Survey, survey_id)
     if survey is None:
         raise not_found("survey")
@@ -193,7 +166,7 @@ async def define(
         {"surveyId": survey.id, "kind": kind.value},
         now=now,
     )
-    return await _view(session, programme, survey, now)
+    return await view(session, programme, survey, now)
 
 
 async def list_for(
@@ -204,7 +177,7 @@ async def list_for(
     rows = await session.scalars(
         select(Survey).where(Survey.programme_id == programme.id).order_by(Survey.kind)
     )
-    return [await _view(session, programme, s, now) for s in rows]
+    return [await view(session, programme, s, now) for s in rows]
 
 
 async def _own_matches(
@@ -280,12 +253,12 @@ async def answer(
     now: datetime,
 ) -> SurveyResponse:
     viewer = require_role(viewer, Role.STUDENT, Role.MENTOR)
-    survey, programme = await _survey(session, survey_id)
+    survey, programme = await get(session, survey_id)
     programmes.require_open(programme, PHASE_OF[survey.kind], now)
     side = dict(await _own_matches(session, viewer, programme.id)).get(match_id)
     if side is None:
         raise DomainError(ErrorCode.NOT_MATCHED, "You can answer only about your own match.")
-    questions = (await _view(session, programme, survey, now)).questions
+    questions = (await view(session, programme, survey, now)).questions
     rows = _check_answers(questions, answers)
     duplicate = DomainError(
         ErrorCode.ALREADY_ANSWERED, "You have already answered this survey for this match."
@@ -326,111 +299,6 @@ async def answer(
     return response
 
 
-async def results(
-    session: AsyncSession, viewer: Viewer | None, survey_id: int, *, now: datetime
-) -> Results:
-    require_role(viewer, Role.COORDINATOR)
-    survey, programme = await _survey(session, survey_id)
-    view = await _view(session, programme, survey, now)
-    matches = await session.scalar(
-        select(func.count()).select_from(Match).where(Match.programme_id == programme.id)
-    )
-    by_side: dict[MatchSide, int] = {}
-    for side, n in await session.execute(
-        select(SurveyResponse.side, func.count())
-        .where(SurveyResponse.survey_id == survey.id)
-        .group_by(SurveyResponse.side)
-    ):
-        by_side[side] = n
-    counts: dict[tuple[int, int | None], int] = {}
-    texts: dict[int, int] = {}
-    for question_id, scale, text, n in await session.execute(
-        select(
-            SurveyAnswer.question_id,
-            SurveyAnswer.scale_value,
-            SurveyAnswer.text_value.is_not(None),
-            func.count(),
-        )
-        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-        .where(SurveyQuestion.survey_id == survey.id)
-        .group_by(
-            SurveyAnswer.question_id, SurveyAnswer.scale_value, SurveyAnswer.text_value.is_not(None)
-        )
-    ):
-        if scale is not None:
-            counts[(question_id, scale)] = n
-        elif text:
-            texts[question_id] = texts.get(question_id, 0) + n
-    outcome = []
-    for q in view.questions:
-        distribution = [counts.get((q.id, value), 0) for value in range(1, 6)]
-        total = sum(distribution)
-        if q.kind is QuestionKind.SCALE_1_5:
-            average = (
-                sum(v * c for v, c in zip(range(1, 6), distribution, strict=True)) / total
-                if total
-                else None
-            )
-            outcome.append(QuestionResult(q, total, average, distribution))
-        else:
-            outcome.append(QuestionResult(q, texts.get(q.id, 0), None, [0] * 5))
-    return Results(
-        survey=view,
-        expected=2 * (matches or 0),
-        mentor_responses=by_side.get(MatchSide.MENTOR, 0),
-        student_responses=by_side.get(MatchSide.STUDENT, 0),
-        questions=outcome,
-    )
-
-
-def _cell(value: str) -> str:
-    # A spreadsheet runs a cell that starts like a formula; the quote keeps it text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-async def export_csv(
-    session: AsyncSession, viewer: Viewer | None, survey_id: int, *, now: datetime
-) -> str:
-    """One row per response, anonymous (no names, no match ids), one column per question."""
-    require_role(viewer, Role.COORDINATOR)
-    survey, programme = await _survey(session, survey_id)
-    questions = (await _view(session, programme, survey, now)).questions
-    responses = list(
-        await session.execute(
-            select(SurveyResponse.id, SurveyResponse.side, SurveyResponse.submitted_at)
-            .where(SurveyResponse.survey_id == survey.id)
-            .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
-        )
-    )
-    values: dict[tuple[int, int], str] = {}
-    for response_id, question_id, scale, text in await session.execute(
-        select(
-            SurveyAnswer.response_id,
-            SurveyAnswer.question_id,
-            SurveyAnswer.scale_value,
-            SurveyAnswer.text_value,
-        )
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey.id)
-    ):
-        values[(response_id, question_id)] = str(scale) if scale is not None else text or ""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["response", "side", "submitted_at", *(f"Q{q.position}: {q.prompt}" for q in questions)]
-    )
-    for number, (response_id, side, submitted_at) in enumerate(responses, start=1):
-        writer.writerow(
-            [
-                number,
-                side.value,
-                submitted_at.isoformat(),
-                *(_cell(values.get((response_id, q.id), "")) for q in questions),
-            ]
-        )
-    return out.getvalue()
-
-
 async def due_announcements(session: AsyncSession, *, now: datetime) -> list[int]:
     """Surveys whose phase has opened and whose participants have not been told yet."""
     waiting = list(await session.scalars(select(Survey).where(Survey.announced_at.is_(None))))
@@ -455,7 +323,7 @@ async def announce(session: AsyncSession, survey_id: int, *, now: datetime) -> i
     )
     if claimed is None:
         return 0
-    survey, programme = await _survey(session, survey_id)
+    survey, programme = await get(session, survey_id)
     dates = programmes.phase_dates(programme, PHASE_OF[survey.kind])
     closes = f"{dates.closes_on:%-d %b %Y}" if dates else "further notice"
     pairs = await session.execute(

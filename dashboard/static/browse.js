@@ -57,8 +57,8 @@ const AVAILABILITY = `subscription Availability($filter: MentorFilter, $programm
     mentor { ${MENTOR_FIELDS} }
   }
 }`;
-const REQUEST_EVENTS = `subscription MyRequestEvents($programmeId: ID) {
-  myRequestEvents(programmeId: $programmeId) { seq kind at request { ${REQUEST_FIELDS} } } }`;
+const REQUEST_EVENTS = `subscription MyRequestEvents {
+  myRequestEvents { seq kind at request { ${REQUEST_FIELDS} } } }`;
 const SEND = `mutation Send($mentorId: ID!, $message: String!) {
   sendRequest(mentorId: $mentorId, message: $message) { ${REQUEST_FIELDS} } }`;
 const WITHDRAW = `mutation Withdraw($id: ID!) {
@@ -458,6 +458,30 @@ async function main() {
   if (!session) return;
   const { api, live } = session;
 
+  // Listening starts before the first read, so nothing falls between the two: what arrives
+  // meanwhile is applied, in order, once the page has what it shows.
+  let booted = false;
+  const early = [];
+  const onRequestEvent = ({ kind, request }) => {
+    state.requests.set(request.id, request);
+    renderMine(api);
+    renderResults();
+    const [text, tone] = EVENT_TEXT[kind] || [];
+    if (text) {
+      alertBox(text(request.mentor.displayName, request.reason), { kind: tone, timeout: 15000 });
+    }
+    if (kind === "ACCEPTED") refreshMine(); // the mentor's contact details, now shared
+  };
+  live.subscribe(
+    REQUEST_EVENTS,
+    {},
+    {
+      next: (data) => (booted ? onRequestEvent : (e) => early.push(e))(data.myRequestEvents),
+      error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
+      resync: () => refreshMine(),
+    },
+  );
+
   let boot;
   try {
     boot = await api.request(BOOT);
@@ -473,12 +497,31 @@ async function main() {
   if (state.student) $("#filter-degree").value = state.student.degreeLevel;
   renderMine(api);
   wireSendDialog(api);
+  booted = true;
+  for (const event of early.splice(0)) onRequestEvent(event);
 
   const programmeId = state.programme.id;
   let unsubscribe = () => {};
+  let searching = false;
+  let queued = [];
+  const receive = (event) => (searching ? queued.push(event) : onAvailability(event));
   const search = async ({ more = false, resubscribe = !more } = {}) => {
     const filter = currentFilter();
     const seq = ++state.searchSeq;
+    if (resubscribe) {
+      unsubscribe();
+      queued = [];
+      unsubscribe = live.subscribe(
+        AVAILABILITY,
+        { filter, programmeId },
+        {
+          next: (data) => receive(data.mentorAvailabilityChanged),
+          error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
+          resync: () => search({ resubscribe: false }),
+        },
+      );
+    }
+    searching = true;
     try {
       const data = await api.request(SEARCH, {
         filter,
@@ -495,21 +538,14 @@ async function main() {
       renderResults();
     } catch (error) {
       showError(error);
-    }
-    if (resubscribe) {
-      unsubscribe();
-      unsubscribe = live.subscribe(
-        AVAILABILITY,
-        { filter, programmeId },
-        {
-          next: (data) => onAvailability(data.mentorAvailabilityChanged),
-          error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
-          resync: () => search({ resubscribe: false }),
-        },
-      );
+    } finally {
+      if (seq === state.searchSeq) {
+        searching = false;
+        for (const event of queued.splice(0)) onAvailability(event);
+      }
     }
   };
-  const refreshMine = async () => {
+  async function refreshMine() {
     try {
       const data = await api.request(MINE);
       state.student = data.myStudentProfile;
@@ -519,7 +555,7 @@ async function main() {
     } catch (error) {
       if (error.code !== "NETWORK") showError(error);
     }
-  };
+  }
   catchUp = () => {
     search({ resubscribe: false }); // the live socket subscribes again by itself
     refreshMine();
@@ -544,23 +580,6 @@ async function main() {
   }
   $("#results-more").addEventListener("click", () => search({ more: true }));
 
-  live.subscribe(
-    REQUEST_EVENTS,
-    { programmeId },
-    {
-      next: (data) => {
-        const { kind, request } = data.myRequestEvents;
-        state.requests.set(request.id, request);
-        renderMine(api);
-        renderResults();
-        const [text, tone] = EVENT_TEXT[kind] || [];
-        if (text) alertBox(text(request.mentor.displayName, request.reason), { kind: tone, timeout: 15000 });
-        if (kind === "ACCEPTED") refreshMine(); // the mentor's contact details, now shared
-      },
-      error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
-      resync: () => refreshMine(),
-    },
-  );
   await search();
   loaded();
 }

@@ -36,8 +36,8 @@ const INBOX = `query Inbox {
   myMentorProfile { ${PROFILE_FIELDS} }
   myRequests { ${REQUEST_FIELDS} }
 }`;
-const EVENTS = `subscription MyRequestEvents($programmeId: ID) {
-  myRequestEvents(programmeId: $programmeId) { seq kind at request { ${REQUEST_FIELDS} } } }`;
+const EVENTS = `subscription MyRequestEvents {
+  myRequestEvents { seq kind at request { ${REQUEST_FIELDS} } } }`;
 const ACCEPT = `mutation Accept($id: ID!) { acceptRequest(requestId: $id) { ${REQUEST_FIELDS} } }`;
 const REJECT = `mutation Reject($id: ID!, $reason: String) {
   rejectRequest(requestId: $id, reason: $reason) { ${REQUEST_FIELDS} } }`;
@@ -49,7 +49,8 @@ const WITHDRAW = `mutation Withdraw($programmeId: ID) {
 const state = {
   profile: null,
   requests: new Map(),
-  knownPending: null, // ids of pending requests already shown (null before the first load)
+  read: false, // the inbox has been read once
+  knownPending: null, // ids of pending requests already shown (null before the first read)
   rejecting: null,
 };
 
@@ -237,6 +238,7 @@ function renderRequests(api) {
   replace($("#waiting-note"), waiting.length ? pluralise(waiting.length, "request") : "");
 
   // Anything pending that this page had not shown before is news, however it arrived.
+  if (!state.read) return; // what the first read finds is the inbox, not news
   const ids = new Set(waiting.map((r) => r.id));
   const banner = $("#new-request-banner");
   if (banner.dataset.request && !ids.has(banner.dataset.request)) banner.hidden = true; // answered
@@ -359,23 +361,17 @@ async function main() {
     const data = await api.request(INBOX);
     state.profile = data.myMentorProfile;
     state.requests = new Map(data.myRequests.map((r) => [r.id, r]));
+    state.read = true;
     renderProfile(api);
     renderRequests(api);
   };
   refresh = debounce(() => load().catch((error) => showError(error)), 100);
-  try {
-    await load();
-  } catch (error) {
-    showError(error);
-    loaded();
-    return;
-  }
-  loaded();
-  if (!state.profile) return;
 
+  // Listening starts before the first read, so nothing falls between the two; every event is
+  // followed by a fresh read anyway (places left, contact details).
   live.subscribe(
     EVENTS,
-    { programmeId: state.profile.programme.id },
+    {},
     {
       next: (data) => {
         const event = data.myRequestEvents;
@@ -388,12 +384,18 @@ async function main() {
         } else if (event.kind !== "SENT") {
           announce(text ? text(request.student.displayName) : "");
         }
-        refresh(); // places left and contact details, as the server now sees them
+        refresh();
       },
       error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
       resync: () => refresh(),
     },
   );
+  try {
+    await load();
+  } catch (error) {
+    showError(error);
+  }
+  loaded();
 }
 
 main();

@@ -101,7 +101,7 @@ export function formatTime(iso, timeZone) {
 export function formatAge(seconds) {
   if (seconds === null || seconds === undefined) return "—";
   const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return "just now";
+  if (s < 60) return "under a minute";
   const minutes = Math.floor(s / 60);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);

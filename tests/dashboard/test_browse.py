@@ -3,12 +3,15 @@ time from sending to the mentor's answer."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from db.models import Role
 from tests import factories as f
 from tests.dashboard.conftest import PHONE, Pages, screenshot
 from tests.support import Api
+
+pytestmark = pytest.mark.browser
 
 MY_REQUESTS = "{ myRequests { status mentor { displayName } } }"
 

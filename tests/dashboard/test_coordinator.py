@@ -7,6 +7,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Locator, Page, expect
 
 from db import demo
@@ -26,6 +27,7 @@ def stat(page: Page, name: str) -> Locator:
     return page.locator(f'[data-stat="{name}"]')
 
 
+@pytest.mark.browser
 async def test_a_request_sent_elsewhere_shows_in_counters_table_chart_and_feed(
     api: Api, pages: Pages
 ) -> None:
@@ -61,6 +63,7 @@ async def test_a_request_sent_elsewhere_shows_in_counters_table_chart_and_feed(
     await screenshot(page, "dashboard-small-programme")
 
 
+@pytest.mark.browser
 async def test_exports_list_matches_and_unmatched_students_without_emails(
     api: Api, pages: Pages, tmp_path: Path
 ) -> None:
@@ -91,6 +94,7 @@ async def test_exports_list_matches_and_unmatched_students_without_emails(
     assert [(s["Student"], s["Field"]) for s in unmatched] == [("Ulla Unmatched", "Mathematics")]
 
 
+@pytest.mark.browser
 async def test_a_busy_programme_reads_at_a_glance_on_a_laptop_and_a_phone(
     api: Api, pages: Pages
 ) -> None:
@@ -125,3 +129,18 @@ async def test_a_busy_programme_reads_at_a_glance_on_a_laptop_and_a_phone(
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the dashboard scrolls sideways on a phone"
     await screenshot(phone, "dashboard-phone")
+
+
+async def test_only_coordinators_list_unmatched_students(api: Api) -> None:
+    coordinator = api.person(Role.COORDINATOR)
+    await f.programme(api, coordinator)
+    student = await f.student(api, api.person(Role.STUDENT, "Ulla Unmatched"))
+    query = "{ unmatchedStudents { totalCount edges { node { displayName contactEmail } } } }"
+
+    listed = (await api.ok(query, as_=coordinator))["unmatchedStudents"]
+    assert listed == {
+        "totalCount": 1,
+        "edges": [{"node": {"displayName": "Ulla Unmatched", "contactEmail": None}}],
+    }
+    refused = await api.error(query, as_=student)
+    assert refused["extensions"]["code"] == "FORBIDDEN"

@@ -4,12 +4,15 @@ with exactly what it missed."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from db.models import Role
 from tests import factories as f
 from tests.dashboard.conftest import Pages, screenshot
 from tests.support import Api
+
+pytestmark = pytest.mark.browser
 
 
 async def test_accepting_in_the_inbox_updates_the_students_pages_and_the_dashboard(

@@ -3,12 +3,15 @@ from the page."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from db.models import Role
 from tests import factories as f
 from tests.dashboard.conftest import Pages, screenshot
 from tests.support import Api
+
+pytestmark = pytest.mark.browser
 
 # Stands in for the browser's notification centre, which headless Chromium does not have.
 RECORD_NOTIFICATIONS = """

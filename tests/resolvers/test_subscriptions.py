@@ -328,6 +328,10 @@ async def test_programme_stats_come_at_once_and_again_after_changes(live: Api) -
         }
 
         request_id = await f.send(api, student, mentor_id)
+        waiting = (await api.ok(STATS_QUERY, as_=coordinator))["programmeStats"]["requests"]
+        assert waiting["pending"] == 1
+        assert datetime.fromisoformat(waiting["oldestPendingAt"]) == START
+        assert waiting["oldestPendingAgeSeconds"] == 0
         await api.ok(f.ACCEPT, {"id": request_id}, as_=mentor)
         latest = first
         while latest["matches"] == 0:  # a burst of changes may come as one update

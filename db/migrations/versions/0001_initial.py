@@ -46,7 +46,8 @@ def upgrade() -> None:
     sa.CheckConstraint('mentor_pending_limit >= 1', name=op.f('ck_programmes_mentor_pending_limit')),
     sa.CheckConstraint('student_pending_limit >= 1', name=op.f('ck_programmes_student_pending_limit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_programmes')),
-    sa.UniqueConstraint('name', name=op.f('uq_programmes_name'))
+    sa.UniqueConstraint('name', name=op.f('uq_programmes_name')),
+    sqlite_autoincrement=True,
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
