@@ -33,6 +33,7 @@ from resolvers.subscriptions import LiveQuery, Subscription
 from resolvers.surveys import SurveyMutation, SurveyQuery
 from resolvers.unmatched_students import UnmatchedStudentQuery
 from resolvers.viewer import ViewerQuery
+from schema.context import FreshLoaders
 from schema.errors import ErrorCodes
 from schema.live import StreamedErrorCodes
 
@@ -117,6 +118,7 @@ def build_schema(
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         ErrorCodes,
         StreamedErrorCodes,
+        FreshLoaders,
     ]
     return MentoriSchema(
         query=Query,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 
 from app.clock import Clock
@@ -122,3 +124,19 @@ class Context:
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]
+
+
+class FreshLoaders(SchemaExtension):
+    """A WebSocket connection keeps one context for its whole life; each query or mutation sent
+    over it gets loaders of its own, so it never reads what an earlier operation cached."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if not isinstance(context, Context) or not isinstance(context.request, WebSocket):
+            yield
+            return
+        token = _event_loaders.set(context.fresh_loaders())
+        try:
+            yield
+        finally:
+            _event_loaders.reset(token)

@@ -368,3 +368,21 @@ async def _event_log(engine: AsyncEngine) -> list[tuple[int, str]]:
     async with engine.connect() as connection:
         rows = await connection.execute(select(Event.seq, Event.kind).order_by(Event.seq))
         return [(seq, kind) for seq, kind in rows]
+
+
+async def test_queries_over_one_websocket_never_read_an_earlier_operations_cache(api: Api) -> None:
+    await f.programme(api)
+    mentor, mentor_id = await f.mentor(api, capacity=1)
+    student = await f.student(api)
+    request_id = await f.send(api, student, mentor_id)
+    query = "{ myRequests { status mentor { availability remainingCapacity } } }"
+    async with live_client(api.server.ws_url, student.token) as client:
+        first = await client.data(await client.subscribe(query))
+        assert first["myRequests"] == [
+            {"status": "PENDING", "mentor": {"availability": "AVAILABLE", "remainingCapacity": 1}}
+        ]
+        await api.ok(f.ACCEPT, {"id": request_id}, as_=mentor)
+        again = await client.data(await client.subscribe(query))
+        assert again["myRequests"] == [
+            {"status": "ACCEPTED", "mentor": {"availability": "FULL", "remainingCapacity": 0}}
+        ]
