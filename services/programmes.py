@@ -201,6 +201,10 @@ async def create(
         raise DomainError(
             ErrorCode.CONFLICT, f"A programme called {name!r} already exists."
         ) from error
+    if limits.clear_request_expiry:
+        # On INSERT the ORM takes a None as "not given" and writes the column default (72 h).
+        programme.request_expiry_hours = None
+        await session.flush()
     events.record(
         session, programme.id, EventKind.PROGRAMME_CHANGED, {"programmeId": programme.id}, now=now
     )

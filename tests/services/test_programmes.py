@@ -87,6 +87,15 @@ async def test_a_new_programme_has_the_real_programmes_limits_by_default(api: Ap
     assert created["currentPhases"] == []
 
 
+async def test_a_programme_can_start_with_request_expiry_off(api: Api) -> None:
+    coordinator = api.person(Role.COORDINATOR)
+    variables = {"input": {"name": "No expiry", "limits": {"requestExpiryOff": True}}}
+    created = (await api.ok(CREATE, variables, as_=coordinator))["createProgramme"]
+    assert created["requestExpiryHours"] is None
+    current = (await api.ok(CURRENT, as_=coordinator))["programme"]
+    assert current["requestExpiryHours"] is None
+
+
 async def test_a_coordinator_changes_the_name_dates_and_limits(api: Api) -> None:
     coordinator = api.person(Role.COORDINATOR)
     programme_id = await f.programme(api, coordinator)
