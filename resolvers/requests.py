@@ -16,7 +16,7 @@ from schema.types import (
     RequestConnection,
     RequestEdge,
 )
-from services import matches, requests
+from services import matches, request_lists, requests
 
 
 def _page_info(node_ids: list[int], *, has_next: bool, has_previous: bool) -> relay.PageInfo:
@@ -38,7 +38,7 @@ class RequestQuery:
         self, info: Info, statuses: list[RequestStatus] | None = None
     ) -> list[MentorRequestType]:
         rows = await info.context.uow.read(
-            lambda s: requests.mine(s, info.context.viewer, statuses or ())
+            lambda s: request_lists.mine(s, info.context.viewer, statuses or ())
         )
         return [MentorRequestType.from_row(r) for r in rows]
 
@@ -61,7 +61,7 @@ class RequestQuery:
     ) -> RequestConnection:
         size = pagination.page_size(first, info.context.settings.max_page_size)
         after_id = pagination.after_id(after)
-        flt = requests.RequestFilter(
+        flt = request_lists.RequestFilter(
             statuses=(filter.statuses or ()) if filter else (),
             mentor_id=ids.decode_optional(filter.mentor, "Mentor") if filter else None,
             student_id=ids.decode_optional(filter.student, "Student") if filter else None,
@@ -69,7 +69,7 @@ class RequestQuery:
         programme_key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
         rows, total, has_next = await info.context.uow.read(
-            lambda s: requests.list_for_coordinator(
+            lambda s: request_lists.list_for_coordinator(
                 s, info.context.viewer, programme_key, flt, first=size, after_id=after_id, now=now
             )
         )

@@ -8,7 +8,7 @@ from schema.context import Info
 from schema.permissions import IsAuthenticated, refuse_bad_token
 from schema.types import Match, Mentor, MentorRequestType, Programme, Student
 from schema.types import Viewer as ViewerType
-from services import matches, mentors, profiles, programmes, requests, students
+from services import matches, mentors, profiles, programmes, request_lists, students
 from services.errors import invalid
 
 
@@ -81,7 +81,7 @@ class ViewerQuery:
             case "MentorRequest":
                 key = ids.decode(id, "MentorRequest")
                 return MentorRequestType.from_row(
-                    await uow.read(lambda s: requests.get_visible(s, viewer, key))
+                    await uow.read(lambda s: request_lists.get_visible(s, viewer, key))
                 )
             case "Match":
                 key = ids.decode(id, "Match")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MentorProfile, MentorRequest, Programme, StudentProfile
-from services import events, requests
+from services import events, request_lists
 from services.availability import LISTED, Availability
 from services.errors import DomainError
 from services.events import EventKind, RecordedEvent
@@ -57,7 +57,7 @@ async def requests_seen_by(
     found = {}
     for request_id in sorted(set(request_ids)):
         try:
-            found[request_id] = await requests.get_visible(session, viewer, request_id)
+            found[request_id] = await request_lists.get_visible(session, viewer, request_id)
         except DomainError:
             continue
     return found

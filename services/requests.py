@@ -7,12 +7,10 @@ its write are one statement, so no race can slip between them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -50,13 +48,6 @@ class Decision(StrEnum):
     ACCEPT = "ACCEPT"
     REJECT = "REJECT"
     WITHDRAW = "WITHDRAW"
-
-
-@dataclass(frozen=True, slots=True)
-class RequestFilter:
-    statuses: Sequence[RequestStatus] = ()
-    mentor_id: int | None = None
-    student_id: int | None = None
 
 
 def _record(
@@ -106,12 +97,6 @@ async def _reload(session: AsyncSession, request_id: int) -> MentorRequest:
     if request is None:
         raise not_found("request")
     return request
-
-
-async def _student(session: AsyncSession, student_id: int) -> StudentProfile:
-    student = await session.get(StudentProfile, student_id)
-    assert student is not None
-    return student
 
 
 def _not_pending(request: MentorRequest) -> DomainError:
@@ -618,70 +603,3 @@ async def act_as_coordinator(
             return await reject(session, viewer, request_id, reason, now=now, override=True)
         case Decision.WITHDRAW:
             return await withdraw(session, viewer, request_id, now=now, override=True)
-
-
-async def mine(
-    session: AsyncSession, viewer: Viewer | None, statuses: Sequence[RequestStatus] = ()
-) -> list[MentorRequest]:
-    viewer = require_role(viewer, Role.STUDENT, Role.MENTOR)
-    query = select(MentorRequest)
-    if viewer.role is Role.STUDENT:
-        query = query.join(StudentProfile, StudentProfile.id == MentorRequest.student_id).where(
-            StudentProfile.user_id == viewer.user_id
-        )
-    else:
-        query = query.join(MentorProfile, MentorProfile.id == MentorRequest.mentor_id).where(
-            MentorProfile.user_id == viewer.user_id
-        )
-    if statuses:
-        query = query.where(MentorRequest.status.in_(statuses))
-    return list(
-        await session.scalars(
-            query.order_by(MentorRequest.created_at.desc(), MentorRequest.id.desc())
-        )
-    )
-
-
-async def get_visible(
-    session: AsyncSession, viewer: Viewer | None, request_id: int
-) -> MentorRequest:
-    viewer = require_role(viewer, Role.STUDENT, Role.MENTOR, Role.COORDINATOR)
-    request = await session.get(MentorRequest, request_id)
-    if request is None:
-        raise not_found("request")
-    if viewer.is_coordinator:
-        return request
-    owner_query = (
-        select(StudentProfile.user_id).where(StudentProfile.id == request.student_id)
-        if viewer.role is Role.STUDENT
-        else select(MentorProfile.user_id).where(MentorProfile.id == request.mentor_id)
-    )
-    if await session.scalar(owner_query) != viewer.user_id:
-        raise not_found("request")
-    return request
-
-
-async def list_for_coordinator(
-    session: AsyncSession,
-    viewer: Viewer | None,
-    programme_id: int | None,
-    flt: RequestFilter,
-    *,
-    first: int,
-    after_id: int | None,
-    now: datetime,
-) -> tuple[list[MentorRequest], int, bool]:
-    require_role(viewer, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
-    query = select(MentorRequest).where(MentorRequest.programme_id == programme.id)
-    if flt.statuses:
-        query = query.where(MentorRequest.status.in_(flt.statuses))
-    if flt.mentor_id is not None:
-        query = query.where(MentorRequest.mentor_id == flt.mentor_id)
-    if flt.student_id is not None:
-        query = query.where(MentorRequest.student_id == flt.student_id)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if after_id is not None:
-        query = query.where(MentorRequest.id > after_id)
-    rows = list(await session.scalars(query.order_by(MentorRequest.id).limit(first + 1)))
-    return rows[:first], total, len(rows) > first
