@@ -28,6 +28,7 @@ import aiosmtplib
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.background import BackgroundLoop
 from app.clock import Clock
 from app.settings import Settings
 from db.models import OutboxMessage, OutboxStatus
@@ -121,49 +122,24 @@ def _write(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
-class Mailer:
+class Mailer(BackgroundLoop):
+    name = "mentori-mailer"
+
     def __init__(
         self, settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
     ) -> None:
+        super().__init__(
+            interval=settings.mail_poll_seconds,
+            stop_grace=settings.smtp_timeout_seconds,  # the message being sent is marked
+            log=log,
+        )
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
-        self.wakeup = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="mentori-mailer")
-
-    async def stop(self) -> None:
-        """Let the message being sent finish (so it is marked), then stop."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self.wakeup.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.settings.smtp_timeout_seconds)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
-
-    def poke(self) -> None:
-        """New mail was committed: deliver now rather than at the next poll."""
-        self.wakeup.set()
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            self.wakeup.clear()
-            try:
-                while not self._stopping and await self.deliver_due():
-                    pass
-            except Exception:
-                log.exception("mail delivery round failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), self.settings.mail_poll_seconds)
+    async def work(self) -> None:
+        while not self.stopping and await self.deliver_due():
+            pass
 
     async def deliver_due(self) -> int:
         """Claim and deliver one batch of due messages; returns how many were claimed."""
@@ -218,7 +194,7 @@ class Mailer:
             async with self._transport() as transport:
                 connected = True
                 for row in rows:
-                    if self._stopping:
+                    if self.stopping:
                         break
                     try:
                         await transport.send(row, render(row, self.settings))

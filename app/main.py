@@ -81,9 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             log.warning("not ready: %s", error)
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         # Without the broker the process still serves: live updates catch up from the event log.
-        return JSONResponse(
-            {"status": "ready", "database": "up", "broker": hub.broker_state.value}
-        )
+        return JSONResponse({"status": "ready", "database": "up", "broker": hub.broker_state.value})
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/dashboard")

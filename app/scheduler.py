@@ -22,6 +22,7 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.background import BackgroundLoop
 from app.clock import Clock
 from app.settings import Settings
 from app.unit_of_work import UnitOfWork
@@ -43,50 +44,22 @@ class Round:
     dates_of_birth_cleared: int = 0
 
 
-class Scheduler:
+class Scheduler(BackgroundLoop):
+    name = "mentori-scheduler"
+
     def __init__(
         self, settings: Settings, engine: AsyncEngine, uow: UnitOfWork, clock: Clock
     ) -> None:
+        # Each item is one short transaction: the one in hand finishes well within the grace.
+        super().__init__(interval=settings.scheduler_interval_seconds, stop_grace=30, log=log)
         self.settings = settings
         self.engine = engine
         self.uow = uow
         self.clock = clock
-        self.wakeup = asyncio.Event()
         self._in_process = asyncio.Lock()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="mentori-scheduler")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._stopping = True
-        self.wakeup.set()
-        try:
-            # The item in hand finishes (each is one short transaction); then the loop ends.
-            await asyncio.wait_for(asyncio.shield(self._task), 30)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
-
-    def poke(self) -> None:
-        """Run a round now rather than at the next interval."""
-        self.wakeup.set()
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            self.wakeup.clear()
-            try:
-                await self.run_round(wait=False)
-            except Exception:
-                log.exception("periodic round failed; trying again next time")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), self.settings.scheduler_interval_seconds)
+    async def work(self) -> None:
+        await self.run_round(wait=False)
 
     async def run_round(self, *, wait: bool = True) -> Round | None:
         """One round at the clock's current time. With wait=False it returns None at once if
@@ -130,13 +103,13 @@ class Scheduler:
         due = await self.uow.read(lambda s: expiry.due(s, now=now))
         expired = reminded = announced = 0
         for request_id in due.expiries:
-            if self._stopping:
+            if self.stopping:
                 break
             expired += bool(
                 await self._each(partial(expiry.expire, request_id=request_id, now=now))
             )
         for request_id in due.reminders:
-            if self._stopping:
+            if self.stopping:
                 break
             reminded += bool(
                 await self._each(partial(expiry.remind, request_id=request_id, now=now))

@@ -209,6 +209,18 @@ class Student(relay.Node):
         return self.row.contact_email if seen.sees_student_contact(self.row.id) else None
 
 
+async def _mentor(info: Info, mentor_id: int) -> Mentor:
+    row = await info.context.loaders.mentor.load(mentor_id)
+    assert row is not None  # a request or match keeps its mentor (erasure anonymises in place)
+    return Mentor.from_row(row)
+
+
+async def _student(info: Info, student_id: int) -> Student:
+    row = await info.context.loaders.student.load(student_id)
+    assert row is not None
+    return Student.from_row(row)
+
+
 @strawberry.type(name="MentorRequest", description="A student's request for a mentor.")
 class MentorRequestType(relay.Node):
     id: relay.NodeID[int]
@@ -244,15 +256,11 @@ class MentorRequestType(relay.Node):
 
     @strawberry.field
     async def mentor(self, info: Info) -> Mentor:
-        row = await info.context.loaders.mentor.load(self.row.mentor_id)
-        assert row is not None
-        return Mentor.from_row(row)
+        return await _mentor(info, self.row.mentor_id)
 
     @strawberry.field
     async def student(self, info: Info) -> Student:
-        row = await info.context.loaders.student.load(self.row.student_id)
-        assert row is not None
-        return Student.from_row(row)
+        return await _student(info, self.row.student_id)
 
 
 @strawberry.type(description="An accepted request: a mentor and a mentee.")
@@ -267,15 +275,11 @@ class Match(relay.Node):
 
     @strawberry.field
     async def mentor(self, info: Info) -> Mentor:
-        row = await info.context.loaders.mentor.load(self.row.mentor_id)
-        assert row is not None
-        return Mentor.from_row(row)
+        return await _mentor(info, self.row.mentor_id)
 
     @strawberry.field
     async def student(self, info: Info) -> Student:
-        row = await info.context.loaders.student.load(self.row.student_id)
-        assert row is not None
-        return Student.from_row(row)
+        return await _student(info, self.row.student_id)
 
 
 @strawberry.type(description="The signed-in person.")

@@ -402,6 +402,19 @@ async def _transition(
     return moved.scalar_one_or_none() is not None
 
 
+async def _release_student(session: AsyncSession, student_id: int) -> StudentProfile:
+    """The student stops waiting on this request (their row lock comes after the mentor's)."""
+    return (
+        await session.execute(
+            update(StudentProfile)
+            .where(StudentProfile.id == student_id)
+            .values(pending_count=StudentProfile.pending_count - 1)
+            .returning(StudentProfile)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+    ).scalar_one()
+
+
 async def close_pending_for_mentor(
     session: AsyncSession,
     mentor: MentorProfile,
@@ -428,15 +441,7 @@ async def close_pending_for_mentor(
         return []
     mentor.pending_count -= len(closed)
     for request in sorted(closed, key=lambda r: r.student_id):
-        student = (
-            await session.execute(
-                update(StudentProfile)
-                .where(StudentProfile.id == request.student_id)
-                .values(pending_count=StudentProfile.pending_count - 1)
-                .returning(StudentProfile)
-                .execution_options(synchronize_session=False, populate_existing=True)
-            )
-        ).scalar_one()
+        student = await _release_student(session, request.student_id)
         _record(
             session,
             request,
@@ -496,15 +501,7 @@ async def _finish(
             return request
         raise _not_pending(request)
     mentor.pending_count -= 1
-    student = (
-        await session.execute(
-            update(StudentProfile)
-            .where(StudentProfile.id == request.student_id)
-            .values(pending_count=StudentProfile.pending_count - 1)
-            .returning(StudentProfile)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-    ).scalar_one()
+    student = await _release_student(session, request.student_id)
     await session.flush()
     request = await _reload(session, request.id)
     _record(
