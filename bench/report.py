@@ -101,6 +101,17 @@ def table(results: dict[str, Any]) -> Table:
             f"{burst['students']} students -> {burst['mentors']} mentors, "
             f"{burst['matches']} matches, {burst['violations']} violations",
         )
+        delivery = burst["invariants"]["delivered_to_coordinators"]
+        out.add_row(
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"event feed {delivery['feed_received']}/{delivery['events']} in order"
+            + (", availability watcher ended by server" if delivery["ended_by_server"] else ""),
+        )
         out.add_row("", "", "", "", "", "", _verdict(burst, "zero violations"))
     return out
 

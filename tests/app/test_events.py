@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -28,8 +29,8 @@ from services import events, programmes
 from services.errors import DomainError, ErrorCode
 from services.events import EventKind, RecordedEvent
 from services.viewer import Viewer
-from tests.conftest import START, wipe
-from tests.support import free_port, need
+from tests.conftest import START, prepare, wipe
+from tests.support import drop_postgres_database, free_port, fresh_postgres_database, need
 
 COORDINATOR = Viewer(user_id=0, role=Role.COORDINATOR, name="Coordinator", email="c@example.edu")
 
@@ -255,9 +256,21 @@ async def test_each_process_holds_one_broker_subscription_per_programme(
     await client.aclose()
 
 
-async def test_a_postgres_broker_carries_events_between_processes(clean: AsyncEngine) -> None:
-    if clean.dialect.name != "postgresql":
-        pytest.skip("postgres:// brokers need PostgreSQL")
+@pytest.fixture
+async def postgres_engine() -> AsyncIterator[AsyncEngine]:
+    """A fresh PostgreSQL database of this module's own, whichever backend the suite is on."""
+    base = need("PostgreSQL", "TEST_DATABASE_URL")
+    name = f"mentori_broker_{os.getpid()}"
+    engine = await prepare(await fresh_postgres_database(base, name))
+    yield engine
+    await engine.dispose()
+    await drop_postgres_database(base, name)
+
+
+async def test_a_postgres_broker_carries_events_between_processes(
+    postgres_engine: AsyncEngine,
+) -> None:
+    clean = postgres_engine
     broker_url = make_url(clean.url).set(drivername="postgresql").render_as_string(False)
     settings = hub_settings(clean, broker_url, live_tail_seconds=600)
     async with running_hub(clean, settings) as one, running_hub(clean, settings) as other:
