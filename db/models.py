@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -282,12 +283,24 @@ class StudentLanguage(Base):
     language_code: Mapped[str] = mapped_column(ForeignKey("languages.code"), primary_key=True)
 
 
+OPEN_PAIR = "status IN ('PENDING', 'ACCEPTED', 'REJECTED')"
+
+
 class MentorRequest(Base):
     __tablename__ = "requests"
     __table_args__ = (
         Index("ix_requests_mentor_status", "mentor_id", "status"),
         Index("ix_requests_student_status", "student_id", "status"),
         Index("ix_requests_programme_status", "programme_id", "status", "created_at"),
+        # A student asks a mentor once (withdrawn, expired or closed requests may be asked again).
+        Index(
+            "uq_requests_open_pair",
+            "mentor_id",
+            "student_id",
+            unique=True,
+            postgresql_where=text(OPEN_PAIR),
+            sqlite_where=text(OPEN_PAIR),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

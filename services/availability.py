@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, not_
+from sqlalchemy import ColumnElement, and_, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MentorProfile, ProfileStatus
@@ -88,6 +88,40 @@ def record_change(
     old, new = before.availability(pending_limit), after.availability(pending_limit)
     if old == new and before.accepted == after.accepted and before.capacity == after.capacity:
         return
+    _record(session, after, old, new, now=now)
+
+
+async def record_limit_change(
+    session: AsyncSession, programme_id: int, old_limit: int, new_limit: int, *, now: datetime
+) -> None:
+    """A new pending limit moves the mentors between it and the old one (BUSY <-> AVAILABLE)."""
+    low, high = sorted((old_limit, new_limit))
+    moved = await session.scalars(
+        select(MentorProfile)
+        .where(
+            MentorProfile.programme_id == programme_id,
+            MentorProfile.status == ProfileStatus.PUBLISHED,
+            MentorProfile.accepted_count < MentorProfile.capacity,
+            MentorProfile.pending_count >= low,
+            MentorProfile.pending_count < high,
+        )
+        .order_by(MentorProfile.id)
+    )
+    for mentor in moved:
+        state = MentorState.of(mentor)
+        _record(
+            session, state, state.availability(old_limit), state.availability(new_limit), now=now
+        )
+
+
+def _record(
+    session: AsyncSession,
+    after: MentorState,
+    old: Availability,
+    new: Availability,
+    *,
+    now: datetime,
+) -> None:
     events.record(
         session,
         after.programme_id,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import Phase, Programme, ProgrammePhase, Role
-from services import events
+from services import availability, events
 from services.errors import DomainError, ErrorCode, invalid, not_found
 from services.events import EventKind
 from services.viewer import Viewer, require_role, require_viewer
@@ -236,6 +236,7 @@ async def update(
         if not 1 <= len(name.strip()) <= 200:
             raise invalid("A programme needs a name of 1 to 200 characters.", field="name")
         programme.name = name.strip()
+    old_limit = programme.mentor_pending_limit
     _apply_limits(programme, limits)
     _apply_phases(programme, phases)
     try:
@@ -244,6 +245,10 @@ async def update(
         raise DomainError(
             ErrorCode.CONFLICT, f"A programme called {name!r} already exists."
         ) from error
+    if programme.mentor_pending_limit != old_limit:
+        await availability.record_limit_change(
+            session, programme.id, old_limit, programme.mentor_pending_limit, now=now
+        )
     events.record(
         session, programme.id, EventKind.PROGRAMME_CHANGED, {"programmeId": programme.id}, now=now
     )

@@ -7,10 +7,12 @@ its write are one statement, so no race can slip between them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -32,6 +34,9 @@ from services.events import EventKind
 from services.viewer import Viewer, require_role
 
 MENTOR_FULL_REASON = "mentor is full"
+# A student asks a mentor once, unless they withdrew it or it lapsed or closed unanswered
+# (the database holds this too: a partial unique index on the pair).
+ONE_PER_PAIR = (RequestStatus.PENDING, RequestStatus.ACCEPTED, RequestStatus.REJECTED)
 MAX_MESSAGE = 2000
 MAX_REASON = 1000
 
@@ -149,18 +154,15 @@ async def send(
             ErrorCode.DEGREE_LEVEL_MISMATCH,
             f"{mentor.display_name} does not mentor {level} students; choose a mentor who does.",
         )
-    asked_before = await session.scalar(
-        select(
-            exists().where(
-                MentorRequest.mentor_id == mentor.id, MentorRequest.student_id == student.id
-            )
+    earlier = await session.scalar(
+        select(MentorRequest.status).where(
+            MentorRequest.mentor_id == mentor.id,
+            MentorRequest.student_id == student.id,
+            MentorRequest.status.in_(ONE_PER_PAIR),
         )
     )
-    if asked_before:
-        raise DomainError(
-            ErrorCode.ALREADY_REQUESTED,
-            f"You have already asked {mentor.display_name}; choose another mentor.",
-        )
+    if earlier is not None:
+        raise _already_asked(mentor, earlier)
 
     limit = programme.mentor_pending_limit
     taken = (
@@ -173,12 +175,20 @@ async def send(
                 MentorProfile.pending_count < limit,
             )
             .values(pending_count=MentorProfile.pending_count + 1)
-            .returning(MentorProfile.pending_count)
+            .returning(
+                MentorProfile.status,
+                MentorProfile.capacity,
+                MentorProfile.accepted_count,
+                MentorProfile.pending_count,
+            )
             .execution_options(synchronize_session=False)
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
     if taken is None:
         raise await _why_unavailable(session, mentor.id, limit)
+    # The state as this statement found and left it, under the row lock: never a stale read.
+    after = MentorState(mentor.id, programme.id, *taken)
+    before = replace(after, pending=after.pending - 1)
     claimed = (
         await session.execute(
             update(StudentProfile)
@@ -186,6 +196,8 @@ async def send(
                 StudentProfile.id == student.id,
                 StudentProfile.matched.is_(False),
                 StudentProfile.pending_count < programme.student_pending_limit,
+                # The degree level checked above is still the student's.
+                StudentProfile.degree_level == student.degree_level,
             )
             .values(pending_count=StudentProfile.pending_count + 1)
             .returning(StudentProfile.id)
@@ -206,11 +218,10 @@ async def send(
         created_at=now,
     )
     session.add(request)
-    await session.flush()
-    before = MentorState.of(mentor)
-    after = MentorState(
-        mentor.id, programme.id, mentor.status, mentor.capacity, mentor.accepted_count, taken
-    )
+    try:
+        await session.flush()
+    except IntegrityError as error:  # the same pair, sent twice at once
+        raise _already_asked(mentor, RequestStatus.PENDING) from error
     _record(
         session,
         request,
@@ -222,6 +233,14 @@ async def send(
     record_change(session, before, after, pending_limit=limit, now=now)
     await mail.request_arrived(session, programme, request, mentor=mentor, student=student, now=now)
     return request
+
+
+def _already_asked(mentor: MentorProfile, earlier: RequestStatus) -> DomainError:
+    if earlier is RequestStatus.REJECTED:
+        message = f"{mentor.display_name} declined your earlier request; choose another mentor."
+    else:
+        message = f"You have already asked {mentor.display_name}; choose another mentor."
+    return DomainError(ErrorCode.ALREADY_REQUESTED, message)
 
 
 async def _refresh_student(session: AsyncSession, student_id: int) -> StudentProfile:

@@ -36,13 +36,24 @@ class StudentInput:
 
 
 async def own_profile(
-    session: AsyncSession, viewer: Viewer, programme_id: int
+    session: AsyncSession, viewer: Viewer, programme_id: int, *, lock: bool = False
 ) -> StudentProfile | None:
-    return await session.scalar(
-        select(StudentProfile).where(
-            StudentProfile.programme_id == programme_id, StudentProfile.user_id == viewer.user_id
-        )
+    query = select(StudentProfile).where(
+        StudentProfile.programme_id == programme_id, StudentProfile.user_id == viewer.user_id
     )
+    return await session.scalar(query.with_for_update() if lock else query)
+
+
+def _check_degree_level_may_change(profile: StudentProfile) -> None:
+    """A mentor was chosen for the student's degree level (rule 4): it stays while a request
+    waits and once matched."""
+    if profile.matched:
+        reason = "you already have a mentor"
+    elif profile.pending_count > 0:
+        reason = "a request is waiting for an answer; withdraw it first"
+    else:
+        return
+    raise invalid(f"Your degree level cannot change now: {reason}.", field="degree_level")
 
 
 async def save_profile(
@@ -63,8 +74,10 @@ async def save_profile(
         raise invalid("Choose at least one language you can be mentored in.", field="languages")
     if data.field_id is not None:
         await catalogue.check_fields(session, [data.field_id])
-    profile = await own_profile(session, viewer, programme.id)
+    profile = await own_profile(session, viewer, programme.id, lock=True)
     created = profile is None
+    if profile is not None and data.degree_level not in (None, profile.degree_level):
+        _check_degree_level_may_change(profile)
     if profile is None:
         if data.degree_level is None:
             raise invalid("Tell us your degree level: master's or doctoral.", field="degree_level")

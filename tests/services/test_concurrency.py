@@ -29,6 +29,7 @@ from db.models import (
 )
 from schema.ids import decode
 from services import requests
+from services.availability import Availability, availability
 from services.events import EventKind
 from services.viewer import Viewer
 from tests import factories as f
@@ -163,6 +164,26 @@ async def assert_consistent(engine: AsyncEngine) -> None:
         assert kinds[EventKind.REQUEST_SENT] == await db.scalar(
             select(func.count()).select_from(MentorRequest)
         )
+        # What live subscribers last heard of each mentor is what the mentor is now.
+        limits = dict(
+            (await db.execute(select(Programme.id, Programme.mentor_pending_limit))).all()
+        )
+        heard: dict[int, str] = {}
+        for payload in await db.scalars(
+            select(Event.payload)
+            .where(Event.kind == EventKind.MENTOR_AVAILABILITY_CHANGED)
+            .order_by(Event.programme_id, Event.seq)
+        ):
+            heard[payload["mentorId"]] = payload["availability"]
+        for row in (await db.execute(select(MentorProfile))).mappings():
+            state = availability(
+                row["status"],
+                row["capacity"],
+                row["accepted_count"],
+                row["pending_count"],
+                limits[row["programme_id"]],
+            )
+            assert heard.get(row["id"], Availability.HIDDEN.value) == state.value, row
 
 
 async def test_fifty_students_sending_to_one_mentor_at_once_leave_exactly_two_pending(

@@ -7,8 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import Role
+from db.models import Event, Role
+from schema.ids import decode
+from services.events import EventKind
 from tests import factories as f
 from tests.support import Api
 
@@ -355,3 +359,26 @@ async def test_a_lower_mentor_limit_makes_a_mentor_busy_sooner(api: Api) -> None
     error = await api.error(f.SEND, {"mentorId": mentor_id, "message": ""}, as_=late)
     assert error["extensions"]["code"] == "MENTOR_BUSY"
     assert (await api.ok(MENTOR, {"id": mentor_id}, as_=late))["mentor"]["availability"] == "BUSY"
+
+
+async def test_a_new_pending_limit_tells_subscribers_which_mentors_became_busy(
+    api: Api, engine: AsyncEngine
+) -> None:
+    coordinator = api.person(Role.COORDINATOR)
+    programme_id = await f.programme(api, coordinator)
+    _, waiting_id = await f.mentor(api, capacity=2)
+    _, idle_id = await f.mentor(api, capacity=2)
+    await f.send(api, await f.student(api), waiting_id)
+    limits = {"id": programme_id, "input": {"limits": {"mentorPendingLimit": 1}}}
+    await api.ok(UPDATE, limits, as_=coordinator)
+    async with engine.connect() as db:
+        payloads = list(
+            await db.scalars(
+                select(Event.payload)
+                .where(Event.kind == EventKind.MENTOR_AVAILABILITY_CHANGED)
+                .order_by(Event.seq)
+            )
+        )
+    last = {p["mentorId"]: p["availability"] for p in payloads}
+    assert last[decode(waiting_id, "Mentor")] == "BUSY"
+    assert last[decode(idle_id, "Mentor")] == "AVAILABLE"

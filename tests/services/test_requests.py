@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from db.models import Role
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.models import Event, Role
+from services import mail
+from services.events import EventKind
 from tests import factories as f
 from tests.support import Api
 
@@ -163,16 +169,59 @@ async def test_accepting_the_same_request_twice_is_one_transition(api: Api) -> N
     assert seen["remainingCapacity"] == 1
 
 
-async def test_nothing_is_half_written_when_a_request_fails(api: Api) -> None:
+async def test_nothing_is_half_written_when_a_request_fails(
+    api: Api, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await f.programme(api)
     _, mentor_id = await f.mentor(api, capacity=2)
     student = await f.student(api)
+
+    async def mail_server_on_fire(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the outbox could not be written")
+
+    # The failure comes after the mentor's slot and the student's were taken, and the request
+    # row written: all of it must be undone, and nothing published.
+    monkeypatch.setattr(mail, "request_arrived", mail_server_on_fire)
+    error = await api.error(f.SEND, {"mentorId": mentor_id, "message": ""}, as_=student)
+    assert error["extensions"]["code"] == "INTERNAL_ERROR"
+    assert "nothing was changed" in error["message"]
+    monkeypatch.undo()
+
+    assert (await api.ok(MY_REQUESTS, as_=student))["myRequests"] == []
+    async with engine.connect() as db:
+        kinds = list(await db.scalars(select(Event.kind)))
+    assert EventKind.REQUEST_SENT not in kinds
+    # Both of the mentor's slots are still free, and the student may still ask.
     await f.send(api, student, mentor_id)
-    # The second send fails; the mentor's pending count must not have moved.
-    _, other_id = await f.mentor(api, capacity=2)
-    await api.error(f.SEND, {"mentorId": other_id, "message": ""}, as_=student)
-    for _ in range(2):
-        await f.send(api, await f.student(api), other_id)
+    await f.send(api, await f.student(api), mentor_id)
     coordinator = api.person(Role.COORDINATOR)
-    seen = (await api.ok(MENTOR, {"id": other_id}, as_=coordinator))["mentor"]
+    seen = (await api.ok(MENTOR, {"id": mentor_id}, as_=coordinator))["mentor"]
     assert seen["availability"] == "BUSY"
+
+
+async def test_a_student_may_ask_again_after_withdrawing_but_not_after_a_rejection(
+    api: Api,
+) -> None:
+    await f.programme(api)
+    mentor, mentor_id = await f.mentor(api, capacity=2)
+    student = await f.student(api)
+    await api.ok(f.WITHDRAW, {"id": await f.send(api, student, mentor_id)}, as_=student)
+    again = await f.send(api, student, mentor_id)
+    await api.ok(f.REJECT, {"id": again, "reason": "Not this year."}, as_=mentor)
+    error = await api.error(f.SEND, {"mentorId": mentor_id, "message": ""}, as_=student)
+    assert error["extensions"]["code"] == "ALREADY_REQUESTED"
+    assert "declined your earlier request" in error["message"]
+
+
+async def test_a_students_degree_level_stays_while_a_request_waits(api: Api) -> None:
+    await f.programme(api)
+    _, mentor_id = await f.mentor(api, degree_levels=["MASTERS"])
+    student = await f.student(api)
+    request_id = await f.send(api, student, mentor_id)
+    change = {"input": {"degreeLevel": "DOCTORAL"}}
+    error = await api.error(f.STUDENT_PROFILE, change, as_=student)
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert "withdraw it first" in error["message"]
+    await api.ok(f.WITHDRAW, {"id": request_id}, as_=student)
+    changed = (await api.ok(f.STUDENT_PROFILE, change, as_=student))["updateStudentProfile"]
+    assert changed["degreeLevel"] == "DOCTORAL"

@@ -205,6 +205,7 @@ def upgrade() -> None:
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.create_index('ix_requests_mentor_status', ['mentor_id', 'status'], unique=False)
         batch_op.create_index('ix_requests_programme_status', ['programme_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('uq_requests_open_pair', ['mentor_id', 'student_id'], unique=True, postgresql_where=sa.text("status IN ('PENDING', 'ACCEPTED', 'REJECTED')"), sqlite_where=sa.text("status IN ('PENDING', 'ACCEPTED', 'REJECTED')"))
         batch_op.create_index('ix_requests_student_status', ['student_id', 'status'], unique=False)
 
     op.create_table('student_languages',
@@ -244,6 +245,7 @@ def downgrade() -> None:
     op.drop_table('student_languages')
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.drop_index('ix_requests_student_status')
+        batch_op.drop_index('uq_requests_open_pair')
         batch_op.drop_index('ix_requests_programme_status')
         batch_op.drop_index('ix_requests_mentor_status')
 
