@@ -264,3 +264,14 @@ async def test_bad_search_input_is_refused_with_a_sentence(
     error = await api.error(SEARCH, {"filter": flt, **page}, as_=await f.student(api))
     assert error["extensions"]["code"] == "INVALID_INPUT"
     assert error["message"] == message
+
+
+@pytest.mark.parametrize("words", ["öhman", "ÖHMAN", "Öhman", "åström"])
+async def test_free_text_finds_finnish_and_swedish_letters_in_any_case(
+    api: Api, words: str
+) -> None:
+    await f.programme(api)
+    await f.mentor(api, displayName="Lauri Öhman", headline="Åström & Co, Turku")
+    await f.mentor(api, displayName="Olli Ohman")
+    found = await search(api, await f.student(api), {"text": words})
+    assert names(found) == {"Lauri Öhman"}
