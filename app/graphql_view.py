@@ -142,7 +142,10 @@ class MentoriGraphQL(GraphQL[Context, None]):
         context = self._context(request, response)
         if isinstance(request, WebSocket):
             return context  # authenticated in on_ws_connect
-        token = bearer(request.headers.get("authorization"))
+        header = request.headers.get("authorization")
+        token = bearer(header)
+        if header is not None and token is None:
+            context.auth_error = "the Authorization header must read 'Bearer <token>'"
         if token is not None:
             try:
                 context.viewer, context.viewer_expires_at = await authenticate(
