@@ -1,7 +1,9 @@
 // The student's mentor search: filters, profile cards, one request at a time. Live: a mentor who
 // fills up leaves the list, one who becomes busy says so, and the student's own request changes
-// state the moment the mentor decides.
+// state the moment the mentor decides. Once matched, the mentor's contact takes the search's
+// place (one mentor per student in a programme).
 
+import { currentFilter, fillSearchForm, wireSearchForm } from "./search-form.js";
 import { signIn } from "./session.js";
 import {
   $,
@@ -9,7 +11,6 @@ import {
   announce,
   badge,
   busy,
-  debounce,
   formatDate,
   formatDateTime,
   h,
@@ -76,27 +77,34 @@ const state = {
   endCursor: null,
   sending: null,
   searchSeq: 0,
+  searched: false, // a first search has answered
 };
 
 const tz = () => state.programme.timezone;
 const pending = () => [...state.requests.values()].filter((r) => r.status === "PENDING");
 const accepted = () => [...state.requests.values()].find((r) => r.status === "ACCEPTED");
+// Matched students do not search again in this programme (one mentor each).
+const isMatched = () => Boolean(accepted() || (state.student && state.student.matched));
 
-// ---- Filters --------------------------------------------------------------------------------
+// The search and its live subscription, started and stopped as the student becomes matched
+// or not (set up in main()).
+const liveSearch = { start: () => {}, stop: () => {} };
 
-function fillFilters(languages, fields) {
-  $("#filter-language").append(...languages.map((l) => h("option", { value: l.code }, l.name)));
+// ---- Catalogue ------------------------------------------------------------------------------
+
+function fieldOptions(fields) {
   const schools = new Map();
   for (const f of fields) {
     if (!schools.has(f.school)) schools.set(f.school, []);
     schools.get(f.school).push(f);
   }
-  const groups = () =>
-    [...schools.entries()].map(([school, list]) =>
-      h("optgroup", { label: school }, list.map((f) => h("option", { value: f.id }, f.name))),
-    );
-  $("#filter-field").append(...groups());
-  $("#setup-field").append(...groups());
+  return [...schools.entries()].map(([school, list]) =>
+    h("optgroup", { label: school }, list.map((f) => h("option", { value: f.id }, f.name))),
+  );
+}
+
+function fillSetup(languages, fields) {
+  $("#setup-field").append(...fieldOptions(fields));
   $("#setup-languages").append(
     ...languages.map((l) =>
       h("label", {}, h("input", { type: "checkbox", value: l.code, name: "language" }), l.name),
@@ -104,40 +112,66 @@ function fillFilters(languages, fields) {
   );
 }
 
-function currentFilter() {
-  const filter = {};
-  const text = $("#filter-text").value.trim();
-  if (text) filter.text = text;
-  if ($("#filter-language").value) filter.languages = [$("#filter-language").value];
-  if ($("#filter-degree").value) filter.degreeLevel = $("#filter-degree").value;
-  if ($("#filter-field").value) filter.fields = [$("#filter-field").value];
-  return filter;
-}
-
 // ---- Mentor cards ---------------------------------------------------------------------------
 
+const atRequestLimit = () => pending().length >= state.programme.studentPendingLimit;
+
+// A button that cannot be used now says why, next to it and to assistive technology; it stays
+// focusable (aria-disabled) so that keyboard and screen reader users find the reason too.
+function unavailable(text, name, why, whyId) {
+  return [
+    h(
+      "button",
+      {
+        class: "btn",
+        type: "button",
+        "aria-disabled": "true",
+        "aria-label": name,
+        "aria-describedby": whyId,
+      },
+      text,
+    ),
+    h("span", { class: "hint", id: whyId }, why),
+  ];
+}
+
 function requestButton(mentor) {
-  const button = (text, attrs = {}) => h("button", { class: "btn", type: "button", ...attrs }, text);
-  if (!state.student) return null;
-  if (state.student.matched) return null;
-  const mine = pending().find((r) => r.mentor.id === mentor.id);
-  if (mine) return button("Request sent", { disabled: true });
+  if (!state.student || isMatched()) return null;
+  const name = `Send request to ${mentor.displayName}`;
+  const whyId = `why-${localId(mentor.id)}`;
+  if (pending().some((r) => r.mentor.id === mentor.id)) {
+    return unavailable("Request sent", null, "Waiting for this mentor's answer.", whyId);
+  }
   if (mentor.availability === "BUSY") {
-    return [
-      button("Busy right now", { disabled: true }),
-      h("span", { class: "hint" }, "Others are waiting for this mentor's answer."),
-    ];
+    const why = "Others are waiting for this mentor's answer.";
+    return unavailable("Busy right now", null, why, whyId);
   }
-  if (pending().length >= state.programme.studentPendingLimit) {
-    return [
-      button("Ask to be mentored", { disabled: true }),
-      h("span", { class: "hint" }, "Your request is waiting for an answer."),
-    ];
+  if (atRequestLimit()) {
+    return unavailable("Send request", name, "One request at a time: yours is waiting.", whyId);
   }
-  const ask = button("Ask to be mentored", { class: "btn btn-primary" });
-  ask.setAttribute("aria-label", `Ask ${mentor.displayName} to mentor you`);
+  const ask = h(
+    "button",
+    { class: "btn btn-primary", type: "button", "aria-label": name },
+    "Send request",
+  );
   ask.addEventListener("click", () => openSend(mentor));
   return ask;
+}
+
+// Above the list: why every "Send request" is off while a request waits.
+function renderRequestLimitNote() {
+  const note = $("#one-at-a-time");
+  const waiting = pending();
+  note.hidden = !state.student || isMatched() || !atRequestLimit();
+  if (note.hidden) return;
+  const limit = state.programme.studentPendingLimit;
+  const whom = waiting.map((r) => r.mentor.displayName).join(" and ");
+  replace(
+    note,
+    h("strong", {}, limit === 1 ? "One request at a time." : `${limit} requests at a time.`),
+    ` Your request to ${whom} is waiting for an answer. You can ask another mentor once `,
+    limit === 1 ? "it is answered or you withdraw it." : "one is answered or withdrawn.",
+  );
 }
 
 function mentorCard(mentor) {
@@ -202,13 +236,18 @@ function mentorCard(mentor) {
 }
 
 function renderResults() {
+  renderRequestLimitNote();
   replace($("#results"), state.results.map(mentorCard));
   renderCount();
   $("#results-more").hidden = !state.hasNext;
 }
 
 function renderCount() {
-  $("#results-empty").hidden = state.results.length > 0;
+  $("#results-empty").hidden = !state.searched || state.results.length > 0;
+  if (!state.searched) {
+    replace($("#results-count"), "Searching…");
+    return;
+  }
   replace(
     $("#results-count"),
     `${pluralise(state.totalCount, "mentor")} ${state.totalCount === 1 ? "matches" : "match"} your search`,
@@ -314,8 +353,7 @@ function myRequestCard(request, api) {
         try {
           const data = await api.request(WITHDRAW, { id: request.id });
           state.requests.set(request.id, data.withdrawRequest);
-          renderMine(api);
-          renderResults();
+          render(api);
           alertBox("Request withdrawn. You can ask another mentor now.", { kind: "success" });
         } catch (error) {
           showError(error);
@@ -327,8 +365,53 @@ function myRequestCard(request, api) {
   return card;
 }
 
+// A matched student came back for their mentor's name and email: shown first, and large.
+function myMentor(request) {
+  if (!request) {
+    return h(
+      "p",
+      { class: "my-mentor" },
+      h("strong", {}, "You have a mentor in this programme."),
+      " Their contact details came to you by email.",
+    );
+  }
+  const m = request.mentor;
+  const first = m.displayName.split(" ")[0];
+  return h(
+    "div",
+    { class: "my-mentor", "data-request": request.id, "data-status": request.status },
+    h(
+      "div",
+      { class: "card-head" },
+      h(
+        "div",
+        {},
+        h("h2", { class: "my-mentor-name" }, m.displayName),
+        h("p", { class: "headline" }, m.headline),
+      ),
+      badge("ACCEPTED", "Matched"),
+    ),
+    m.contactEmail
+      ? h(
+          "p",
+          { class: "contact my-mentor-email" },
+          h("span", { class: "contact-label" }, "Email"),
+          h("a", { href: `mailto:${m.contactEmail}` }, m.contactEmail),
+        )
+      : h("p", { class: "contact" }, "Their contact details are on their way to you by email."),
+    h(
+      "p",
+      { class: "hint" },
+      `Matched ${formatDateTime(request.decidedAt || request.createdAt, tz())}. `,
+      `Write to ${first} to agree on a first meeting: ${first} has your email too.`,
+    ),
+  );
+}
+
 function renderMine(api) {
-  replace($("#programme-note"), requestPhaseNote());
+  const matched = Boolean(state.student) && isMatched();
+  replace($("#my-request-title"), matched ? "Your mentor" : "Your request");
+  replace($("#programme-note"), matched ? state.programme.name : requestPhaseNote());
   const body = $("#my-request-body");
   $("#profile-setup").hidden = Boolean(state.student);
   if (!state.student) {
@@ -342,8 +425,8 @@ function renderMine(api) {
   const earlier = all.filter((r) => r !== current);
   const latest = earlier[0];
   let intro;
-  if (current && current.status === "ACCEPTED") {
-    intro = h("p", {}, h("strong", {}, "You have a mentor."), " Say hello and agree on a first meeting.");
+  if (matched) {
+    intro = myMentor(accepted());
   } else if (current) {
     intro = h("p", {}, "Your request is waiting for the mentor's answer. You will see it here at once.");
   } else if (latest) {
@@ -359,7 +442,7 @@ function renderMine(api) {
   replace(
     body,
     intro,
-    current ? myRequestCard(current, api) : null,
+    current && !matched ? myRequestCard(current, api) : null,
     earlier.length
       ? h(
           "details",
@@ -373,6 +456,33 @@ function renderMine(api) {
         )
       : null,
   );
+}
+
+// Matched: the search gives way to a short explanation (one mentor per student per programme).
+function renderSearchArea() {
+  const closed = Boolean(state.student) && isMatched();
+  const area = $("#search-area");
+  if (closed) {
+    if ($("#send-dialog").open) $("#send-dialog").close();
+    // Focus inside a part that disappears would fall to the page's start: keep it near.
+    if (!area.hidden && area.contains(document.activeElement)) $("#my-request-title").focus();
+    replace(
+      $("#search-closed-text"),
+      `Each student has one mentor in ${state.programme.name}, so you cannot send another `,
+      "request in this programme. If something is wrong with your match, please contact the ",
+      "programme's coordinators.",
+    );
+  }
+  area.hidden = closed;
+  $("#search-closed").hidden = !closed;
+  if (closed) liveSearch.stop();
+  else liveSearch.start();
+}
+
+function render(api) {
+  renderMine(api);
+  renderSearchArea();
+  renderResults();
 }
 
 const EVENT_TEXT = {
@@ -408,8 +518,7 @@ function wireSendDialog(api) {
         state.requests.set(data.sendRequest.id, data.sendRequest);
         $("#send-message").value = "";
         dialog.close();
-        renderMine(api);
-        renderResults();
+        render(api);
         alertBox(`Request sent to ${mentor.displayName}. Their answer appears here at once.`, {
           kind: "success",
         });
@@ -464,8 +573,7 @@ async function main() {
   const early = [];
   const onRequestEvent = ({ kind, request }) => {
     state.requests.set(request.id, request);
-    renderMine(api);
-    renderResults();
+    render(api);
     const [text, tone] = EVENT_TEXT[kind] || [];
     if (text) {
       alertBox(text(request.mentor.displayName, request.reason), { kind: tone, timeout: 15000 });
@@ -477,7 +585,7 @@ async function main() {
     {},
     {
       next: (data) => (booted ? onRequestEvent : (e) => early.push(e))(data.myRequestEvents),
-      error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
+      // A subscription that fails is explained in the page's status area (session.js).
       resync: () => refreshMine(),
     },
   );
@@ -493,7 +601,8 @@ async function main() {
   state.programme = boot.programme;
   state.student = boot.myStudentProfile;
   state.requests = new Map(boot.myRequests.map((r) => [r.id, r]));
-  fillFilters(boot.languages, boot.fields);
+  fillSearchForm(boot.languages, fieldOptions(boot.fields));
+  fillSetup(boot.languages, boot.fields);
   if (state.student) $("#filter-degree").value = state.student.degreeLevel;
   renderMine(api);
   wireSendDialog(api);
@@ -516,7 +625,6 @@ async function main() {
         { filter, programmeId },
         {
           next: (data) => receive(data.mentorAvailabilityChanged),
-          error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
           resync: () => search({ resubscribe: false }),
         },
       );
@@ -535,6 +643,7 @@ async function main() {
       state.totalCount = page.totalCount;
       state.hasNext = page.pageInfo.hasNextPage;
       state.endCursor = page.pageInfo.endCursor;
+      state.searched = true;
       renderResults();
     } catch (error) {
       showError(error);
@@ -545,42 +654,46 @@ async function main() {
       }
     }
   };
+  let running = false;
+  let firstSearch = Promise.resolve();
+  liveSearch.start = () => {
+    if (running) return;
+    running = true;
+    firstSearch = search();
+  };
+  liveSearch.stop = () => {
+    if (!running) return;
+    running = false;
+    unsubscribe();
+    unsubscribe = () => {};
+    state.searchSeq += 1; // a search under way is dropped
+  };
   async function refreshMine() {
     try {
       const data = await api.request(MINE);
       state.student = data.myStudentProfile;
       state.requests = new Map(data.myRequests.map((r) => [r.id, r]));
-      renderMine(api);
-      renderResults();
+      render(api);
     } catch (error) {
       if (error.code !== "NETWORK") showError(error);
     }
   }
   catchUp = () => {
-    search({ resubscribe: false }); // the live socket subscribes again by itself
+    if (running) search({ resubscribe: false }); // the live socket subscribes again by itself
     refreshMine();
   };
   wireSetup(api, catchUp);
 
-  const form = $("#filters");
-  const searchSoon = debounce(() => search(), 300);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    search();
-  });
-  form.addEventListener("reset", () =>
-    setTimeout(() => {
+  wireSearchForm({
+    search: () => search(),
+    reset: () => {
       if (state.student) $("#filter-degree").value = state.student.degreeLevel;
-      search();
-    }, 0),
-  );
-  $("#filter-text").addEventListener("input", searchSoon);
-  for (const id of ["#filter-language", "#filter-degree", "#filter-field"]) {
-    $(id).addEventListener("change", () => search());
-  }
+    },
+  });
   $("#results-more").addEventListener("click", () => search({ more: true }));
 
-  await search();
+  render(api); // starts the search, unless the student is matched
+  await firstSearch;
   loaded();
 }
 

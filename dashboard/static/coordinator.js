@@ -461,7 +461,10 @@ async function main() {
           subscribeEvents();
         }
       },
-      error: (error) => alertBox(`Live counters stopped: ${error.message}`, { kind: "error" }),
+      // Explained in the page's status area (session.js); the rest of the page still loads.
+      error: () => {
+        if (unsubscribeEvents === null) firstView();
+      },
     },
   );
 
@@ -489,7 +492,6 @@ async function main() {
       () => ({ programmeId, after: state.lastSeq }),
       {
         next: (data) => onEvent(data.programmeEvents),
-        error: (error) => alertBox(`The live feed stopped: ${error.message}`, { kind: "error" }),
         resync: () => refreshAll(),
       },
     );

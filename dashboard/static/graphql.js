@@ -63,12 +63,17 @@ export function defaultSocketUrl(path = "/graphql") {
 
 // One WebSocket shared by every subscription of a page. It reconnects with exponential backoff
 // (and at once when the browser comes back online), re-subscribing each live subscription with
-// fresh variables, so a caller can ask to resume "after the last event I saw".
+// fresh variables, so a caller can ask to resume "after the last event I saw". A subscription
+// the server ends with an error (FORBIDDEN, "Subscription limit reached"…) is not retried, as
+// trying again on this connection cannot help; one it simply completes (a server shutting
+// down) is tried again on the next connection. `onProblem` hears of each, and hears `null`
+// once none is left (the page ended or replaced them, or they were resumed).
 export class LiveSocket {
   constructor({
     token,
     url = defaultSocketUrl(),
     onStatus = () => {},
+    onProblem = () => {},
     pingEvery = 10000,
     pongWithin = 5000,
     ackWithin = 10000,
@@ -77,6 +82,8 @@ export class LiveSocket {
     this.token = token;
     this.url = url;
     this.onStatus = onStatus;
+    this.onProblem = onProblem;
+    this.ended = new Map(); // id -> { entry, failure }: subscriptions the server ended
     this.pingEvery = pingEvery;
     this.pongWithin = pongWithin;
     this.ackWithin = ackWithin;
@@ -105,6 +112,7 @@ export class LiveSocket {
       if (this.subscriptions.delete(entry.id) && this.acked) {
         this.send({ id: entry.id, type: "complete" });
       }
+      if (this.ended.delete(entry.id)) this.reportProblem();
     };
   }
 
@@ -118,13 +126,38 @@ export class LiveSocket {
   }
 
   failed(entry, errors) {
-    const failure = errorFrom(errors);
     if (errors.some((e) => e.extensions && e.extensions.reason === "FELL_BEHIND")) {
       this.restart(entry);
     } else {
-      this.subscriptions.delete(entry.id);
-      entry.error(failure);
+      this.end(entry, errorFrom(errors));
     }
+  }
+
+  end(entry, failure) {
+    this.subscriptions.delete(entry.id);
+    this.ended.set(entry.id, { entry, failure });
+    entry.error(failure);
+    this.reportProblem();
+  }
+
+  reportProblem() {
+    const problems = [...this.ended.values()];
+    this.onProblem(problems.length ? problems[problems.length - 1].failure : null);
+  }
+
+  // On a new connection: every live subscription again, and those the old connection's server
+  // completed too (the page then reads afresh what they show).
+  subscribeAll() {
+    const resumed = [];
+    for (const [id, { entry, failure }] of this.ended) {
+      if (failure.code !== "ENDED") continue;
+      this.ended.delete(id);
+      this.subscriptions.set(id, entry);
+      resumed.push(entry);
+    }
+    for (const entry of this.subscriptions.values()) this.sendSubscribe(entry);
+    for (const entry of resumed) entry.resync();
+    if (resumed.length) this.reportProblem();
   }
 
   close() {
@@ -204,7 +237,7 @@ export class LiveSocket {
         this.acked = true;
         this.attempts = 0;
         this.setStatus("live");
-        for (const sub of this.subscriptions.values()) this.sendSubscribe(sub);
+        this.subscribeAll();
         this.heartbeat();
         break;
       case "ping":
@@ -226,9 +259,10 @@ export class LiveSocket {
         this.failed(entry, message.payload || []);
         break;
       case "complete":
+        // The page's own subscriptions never end by themselves: the server stopped this one.
         if (!entry) break;
-        this.subscriptions.delete(entry.id);
         entry.complete();
+        this.end(entry, new ApiError("The server ended these live updates.", "ENDED"));
         break;
       default:
         break;

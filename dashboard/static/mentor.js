@@ -386,7 +386,7 @@ async function main() {
         }
         refresh();
       },
-      error: (error) => alertBox(`Live updates stopped: ${error.message}`, { kind: "error" }),
+      // A subscription that fails is explained in the page's status area (session.js).
       resync: () => refresh(),
     },
   );

@@ -20,7 +20,62 @@ const STATUS_TEXT = {
   offline: "Offline",
   unauthorized: "Signed out",
   closed: "Closed",
+  stopped: "Not live",
 };
+
+// Why live updates stopped, for people: the server's sentence where it has one, and what to do.
+function liveProblemReason(error) {
+  if (error.message === "Subscription limit reached") {
+    return (
+      "The server allows only so many live updates on one connection, and this page asked " +
+      "for more."
+    );
+  }
+  switch (error.code) {
+    case "FORBIDDEN":
+      return `You may not follow them: “${error.message}”`;
+    case "UNAUTHENTICATED":
+      return "Your sign-in has ended: sign in again.";
+    case "ENDED":
+      return "The server closed them; the page picks them up again when it reconnects.";
+    case "INTERNAL_ERROR":
+      return "The server ran into a problem.";
+    default:
+      return `The server said: “${error.message}”`;
+  }
+}
+
+// The page's status area: the pill in the top bar and, when live updates have stopped although
+// the connection is up, a banner that says why. A dropped connection only changes the pill: it
+// comes back by itself.
+const liveState = { connection: "connecting", problem: null };
+
+function renderLiveStatus() {
+  const { connection, problem } = liveState;
+  const box = $("#live-problem");
+  if (problem && connection === "live") {
+    setStatus("stopped");
+  } else {
+    setStatus(connection);
+  }
+  if (!box) return;
+  if (!problem) {
+    replace(box);
+    return;
+  }
+  const reload = h("button", { class: "btn btn-small", type: "button" }, "Reload the page");
+  reload.addEventListener("click", () => location.reload());
+  replace(
+    box,
+    h(
+      "p",
+      { class: "grow" },
+      h("strong", {}, "Live updates stopped."),
+      ` ${liveProblemReason(problem)} What you see here may go out of date until you reload.`,
+    ),
+    reload,
+  );
+}
 
 // A sign-in link opened in a tab that already shows a page changes only the fragment.
 window.addEventListener("hashchange", () => {
@@ -133,7 +188,9 @@ function setStatus(state, text = STATUS_TEXT[state] || state) {
       ? "Changes appear here as they happen."
       : state === "offline"
         ? "No network: the page catches up when you are back online."
-        : "";
+        : state === "stopped"
+          ? "Live updates stopped: the message on the page says why."
+          : "";
 }
 
 export function signOut() {
@@ -171,18 +228,27 @@ export async function signIn(role, { onStatus = () => {} } = {}) {
   const out = $("#sign-out");
   out.hidden = false;
   out.addEventListener("click", signOut);
-  const live = new LiveSocket({
+  // Always in the page (empty until needed), so that screen readers announce what fills it.
+  $("#app").before(h("div", { id: "live-problem", class: "banner banner-error", role: "alert" }));
+  const socket = new LiveSocket({
     token,
     onStatus: (state, detail) => {
-      setStatus(state);
+      liveState.connection = state;
+      renderLiveStatus();
       if (state === "unauthorized") {
+        liveState.problem = null; // the sign-in page says what happened
+        renderLiveStatus();
         forget();
         showGate(role, `Your sign-in has ended (${detail}). Sign in again to keep watching.`);
       }
       onStatus(state);
     },
+    onProblem: (problem) => {
+      liveState.problem = problem;
+      renderLiveStatus();
+    },
   });
   $("#gate").hidden = true;
   $("#app").hidden = false;
-  return { api, live, viewer };
+  return { api, live: socket, viewer };
 }

@@ -45,14 +45,23 @@ def chromium() -> str:
 
 
 @pytest.fixture
+def server_overrides() -> dict[str, object]:
+    """Settings of the test's server that differ from the usual; a test sets them with
+    `@pytest.mark.parametrize("server_overrides", [{...}])`."""
+    return {}
+
+
+@pytest.fixture
 async def api(
-    database: tuple[str, AsyncEngine], tmp_path_factory: pytest.TempPathFactory
+    database: tuple[str, AsyncEngine],
+    tmp_path_factory: pytest.TempPathFactory,
+    server_overrides: dict[str, object],
 ) -> AsyncIterator[Api]:
     """A server of its own for each browser test, as a deployment has: the shared one has
     seen earlier tests' programmes, whose ids and event numbers the wipe gives out again."""
     url, engine = database
     await wipe(engine)
-    settings = server_settings(url, tmp_path_factory.mktemp("mail"))
+    settings = server_settings(url, tmp_path_factory.mktemp("mail"), **server_overrides)
     async with (
         running_server(settings, FakeClock(START)) as server,
         httpx.AsyncClient(base_url=server.url, timeout=30) as client,
@@ -103,7 +112,27 @@ class Pages:
         *,
         viewport: dict[str, int] | None = None,
         init_script: str | None = None,
+        subscriptions: int | None = None,
     ) -> Page:
+        """The page, loaded and live. `subscriptions`: how many it holds, if not the usual
+        (a matched student's search page has no search to keep live)."""
+        page = await self.visit(person, path, viewport=viewport, init_script=init_script)
+        await expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+        await expect(page.locator("main")).to_have_attribute("aria-busy", "false")
+        # A change made before the server listens for the page would reach it only on reload.
+        self.subscriptions += SUBSCRIPTIONS[path] if subscriptions is None else subscriptions
+        await until_subscriptions(self.api, lambda n: n >= self.subscriptions)
+        return page
+
+    async def visit(
+        self,
+        person: Person,
+        path: str,
+        *,
+        viewport: dict[str, int] | None = None,
+        init_script: str | None = None,
+    ) -> Page:
+        """The page as it opens, whether or not it goes live."""
         context = await self.browser.new_context(
             viewport=viewport or LAPTOP,  # type: ignore[arg-type]
             accept_downloads=True,
@@ -114,11 +143,6 @@ class Pages:
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{path}: {error}"))
         await page.goto(f"{self.api.server.url}{path}#token={person.token}")
-        await expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
-        await expect(page.locator("main")).to_have_attribute("aria-busy", "false")
-        # A change made before the server listens for the page would reach it only on reload.
-        self.subscriptions += SUBSCRIPTIONS[path]
-        await until_subscriptions(self.api, lambda n: n >= self.subscriptions)
         return page
 
 

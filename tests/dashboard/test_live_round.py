@@ -45,6 +45,9 @@ async def test_accepting_in_the_inbox_updates_the_students_pages_and_the_dashboa
     accepted = sami_page.locator("#my-request-body [data-status=ACCEPTED]")
     await expect(accepted).to_contain_text("Maija Mentor")
     await expect(accepted.get_by_role("link", name=mentor.email)).to_be_visible()
+    await expect(sami_page.get_by_role("heading", level=1)).to_have_text("Your mentor")
+    await expect(sami_page.get_by_role("search")).to_have_count(0)  # replaced by why
+    await expect(sami_page.locator("#search-closed")).to_be_visible()
     await expect(olli_page.locator("#alerts")).to_contain_text("Maija Mentor's places filled up")
     await expect(olli_page.locator("#results [data-mentor]:not([data-leaving])")).to_have_count(0)
 
