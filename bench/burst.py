@@ -304,15 +304,22 @@ def _delivery(
     availability: list[int] = []
     ended: list[str] = []
     for arrival in (a for r in results for a in r.arrivals):
-        if arrival.message.get("type") == "error":
-            ended.append(json.dumps(arrival.message.get("payload"))[:300])
+        payload = arrival.message.get("payload") or {}
+        if arrival.message.get("type") == "error" or (
+            isinstance(payload, dict) and payload.get("errors")
+        ):
+            ended.append(json.dumps(payload)[:300])
             continue
-        data = (arrival.message.get("payload") or {}).get("data") or {}
+        data = payload.get("data") or {} if isinstance(payload, dict) else {}
         if "programmeEvents" in data:
             feed.append(int(data["programmeEvents"]["seq"]))
         elif "mentorAvailabilityChanged" in data:
             availability.append(int(data["mentorAvailabilityChanged"]["seq"]))
+    feed = [seq for seq in feed if seq in events]  # the watcher subscribed a little earlier
     missing_latest = set(latest.values()) - set(availability)
+    ended += [
+        f"connection closed by the server ({r.closed_early})" for r in results if r.closed_early
+    ]
     return {
         "events": len(events),
         "feed_received": len(feed),

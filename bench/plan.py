@@ -22,7 +22,9 @@ class Plan:
     subscribers: int
     subscriber_processes: int
     fanout_events: int
-    fanout_rate: float  # events per second
+    # Events per second: on two shared cores the bare baseline itself falls behind at 5/s with
+    # 10,000 subscribers (a third of them matching each event), so the comparison says nothing.
+    fanout_rate: float
 
 
 FULL = Plan(
@@ -37,8 +39,8 @@ FULL = Plan(
     burst_limit_seconds=120.0,
     subscribers=10_000,
     subscriber_processes=2,
-    fanout_events=100,
-    fanout_rate=5.0,
+    fanout_events=60,
+    fanout_rate=2.0,
 )
 
 QUICK = Plan(
@@ -53,8 +55,8 @@ QUICK = Plan(
     burst_limit_seconds=20.0,
     subscribers=1_000,
     subscriber_processes=1,
-    fanout_events=20,
-    fanout_rate=5.0,
+    fanout_events=16,
+    fanout_rate=2.0,
 )
 
 TINY = Plan(

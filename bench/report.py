@@ -175,7 +175,8 @@ def plot(results: dict[str, Any], path: Path) -> Path:
 
 def save(results: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    day = results["date"][:10]
+    # The full run is the day's record; smaller runs are kept beside it, not over it.
+    day = results["date"][:10] + ("" if results["plan"] == "full" else f"-{results['plan']}")
     json_path = out / f"{day}.json"
     json_path.write_text(json.dumps(public(results), indent=2) + "\n")
     try:
