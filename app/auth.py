@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
 from db.models import Role, User
+from services.text import MAX_EMAIL, has_control_characters
 from services.viewer import Viewer
 
 
@@ -128,13 +129,27 @@ def bearer(header: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def _claim(claims: dict[str, Any], key: str, max_length: int) -> str:
+    """A claim as stored. One that does not fit is refused, not rewritten: the identity
+    provider signed it, a line break in it would break every email to that person, and a
+    guessed fix could name (or mail) someone else. The provider's data is what to fix."""
+    value = str(claims.get(key) or "")
+    if key != "sub":  # the subject is an identity, compared exactly; elsewhere spaces are noise
+        value = value.strip()
+    if has_control_characters(value):
+        raise InvalidToken(f"its {key!r} claim contains a line break or another control character")
+    if len(value) > max_length:
+        raise InvalidToken(f"its {key!r} claim is longer than {max_length} characters")
+    return value
+
+
 async def viewer_for(session: AsyncSession, claims: dict[str, Any], *, now: datetime) -> Viewer:
     """The user behind verified claims, provisioned on first sign-in (federated login)."""
     role = _role(claims)
     assert role is not None
-    subject = str(claims["sub"])
-    name = str(claims.get("name") or subject)
-    email = str(claims.get("email") or "")
+    subject = _claim(claims, "sub", 255)
+    name = _claim(claims, "name", 200) or subject[:200]
+    email = _claim(claims, "email", MAX_EMAIL)
     user = await session.scalar(select(User).where(User.subject == subject))
     if user is None:
         user = User(subject=subject, role=role, name=name, email=email, created_at=now)

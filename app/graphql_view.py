@@ -9,14 +9,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types.unset import UnsetType
 
 from app.auth import InvalidToken, TokenVerifier, authenticate, bearer
@@ -29,6 +30,7 @@ from schema.errors import INVALID_QUERY
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 TOKEN_EXPIRED = 4401  # the WebSocket close code of a connection whose token expired
+SUBSCRIPTION_OVER_HTTP = "a subscription sent over HTTP"
 
 # Requests Strawberry refuses before any GraphQL runs, told in a sentence with a stable code,
 # in the same JSON shape as every other error (keyed by Strawberry's own reason).
@@ -52,6 +54,13 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
         400,
         "BAD_REQUEST",
         'The request has no GraphQL query: send {"query": "..."}.',
+    ),
+    # Strawberry would run it as a query (a null where a stream belongs) and log a traceback.
+    SUBSCRIPTION_OVER_HTTP: (
+        400,
+        "SUBSCRIPTION_OVER_HTTP",
+        "Subscriptions are not served over HTTP: open a WebSocket to this same URL with the "
+        "graphql-transport-ws protocol.",
     ),
     "Not Found": (
         404,
@@ -186,6 +195,25 @@ class MentoriGraphQL(GraphQL[Context, None]):
             if isinstance(response_data, dict) and _is_request_error(response_data):
                 response.status_code = 400
         return response
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and self._is_subscription(data):
+            raise HTTPException(400, SUBSCRIPTION_OVER_HTTP)
+        return data
+
+    def _is_subscription(self, data: GraphQLRequestData) -> bool:
+        # Most documents never say the word: only those are parsed a second time.
+        if not data.query or "subscription" not in data.query:
+            return False
+        try:
+            document = parse(data.query, max_tokens=self.settings.max_query_tokens)
+        except GraphQLError:
+            return False  # the normal path reports it
+        operation = get_operation_ast(document, data.operation_name)
+        return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

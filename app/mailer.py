@@ -7,7 +7,8 @@ two senders take different rows; SQLite has one writer at a time). It then sends
 transaction open, and marks a row SENT only while it still holds the claim. Nobody else can
 claim the row until the lease runs out, so the only duplicate left is a sender dying between
 the SMTP server's acceptance and that mark; the stable Message-ID lets mail systems drop it.
-Failures are retried with exponential backoff; a permanent refusal (5xx) is not retried."""
+Failures are retried with exponential backoff; a permanent refusal (5xx) is not retried, nor
+is a message that cannot be written at all (it fails alone; the rest of the batch goes on)."""
 
 from __future__ import annotations
 
@@ -197,15 +198,13 @@ class Mailer(BackgroundLoop):
                     if self.stopping:
                         break
                     try:
-                        await transport.send(row, render(row, self.settings))
+                        email = render(row, self.settings)
                     except Exception as error:
-                        if not is_permanent(error):
-                            raise  # the server or the connection is in trouble: stop the batch
+                        # This message can never be written (say, a line break in a header):
+                        # it fails for good, alone; the connection is fine for the rest.
                         kept = await self._failed(row, token, error, permanent=True)
                     else:
-                        kept = await self._mark(
-                            row, token, status=OutboxStatus.SENT, sent_at=self.clock()
-                        )
+                        kept = await self._send(transport, row, email, token)
                     handled += 1
                     if not kept:
                         return  # the rest keep their claim until the lease lapses
@@ -219,6 +218,17 @@ class Mailer(BackgroundLoop):
         # Unsent rows go back at once, for this sender's next batch or another process.
         for row in rows[handled:]:
             await self._mark(row, token, next_attempt_at=self.clock(), count=False)
+
+    async def _send(
+        self, transport: Transport, row: OutboxMessage, email: EmailMessage, token: str
+    ) -> bool:
+        try:
+            await transport.send(row, email)
+        except Exception as error:
+            if not is_permanent(error):
+                raise  # the server or the connection is in trouble: stop the batch
+            return await self._failed(row, token, error, permanent=True)
+        return await self._mark(row, token, status=OutboxStatus.SENT, sent_at=self.clock())
 
     async def _failed(
         self, row: OutboxMessage, token: str, error: BaseException, *, permanent: bool

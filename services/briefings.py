@@ -24,6 +24,7 @@ from db.models import (
 from services import events, programmes
 from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from services.events import EventKind
+from services.text import one_line
 from services.viewer import Viewer, require_role
 
 AUDIENCE_OF = {Role.MENTOR: BriefingAudience.MENTORS, Role.STUDENT: BriefingAudience.STUDENTS}
@@ -57,11 +58,12 @@ def _check(data: BriefingInput) -> None:
         raise invalid("A briefing lasts 15 minutes to 10 hours.", field="duration_minutes")
     if data.capacity is not None and not 1 <= data.capacity <= MAX_CAPACITY:
         raise invalid(f"Capacity must be 1 to {MAX_CAPACITY} people.", field="capacity")
-    if data.place is not None and len(data.place) > 300:
-        raise invalid("The place can be at most 300 characters.", field="place")
-    url = data.online_url
-    if url and (len(url) > 500 or not url.startswith(("https://", "http://"))):
-        raise invalid("The online link must be an http(s) address.", field="online_url")
+    if data.place is not None:
+        one_line(data.place, field="place", max_length=300)
+    if data.online_url is not None:
+        url = one_line(data.online_url, field="online_url", label="online link", max_length=500)
+        if url and not url.startswith(("https://", "http://")):
+            raise invalid("The online link must be an http(s) address.", field="online_url")
 
 
 def _apply(briefing: BriefingSession, data: BriefingInput) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Field, Language
 from services.errors import invalid
+from services.text import has_control_characters
 
 
 async def languages(session: AsyncSession) -> list[Language]:
@@ -21,8 +22,10 @@ async def fields(session: AsyncSession) -> list[Field]:
 
 async def check_languages(session: AsyncSession, codes: Iterable[str]) -> list[str]:
     wanted = sorted({code.strip().lower() for code in codes})
-    known = set(await session.scalars(select(Language.code).where(Language.code.in_(wanted))))
-    unknown = [code for code in wanted if code not in known]
+    # Only what could be a code goes to the database (PostgreSQL refuses a NUL byte outright).
+    plausible = [code for code in wanted if len(code) <= 8 and not has_control_characters(code)]
+    known = set(await session.scalars(select(Language.code).where(Language.code.in_(plausible))))
+    unknown = [repr(code)[1:-1] for code in wanted if code not in known]  # control chars shown
     if unknown:
         raise invalid(f"Unknown language code: {', '.join(unknown)}.", field="languages")
     return wanted

@@ -146,10 +146,20 @@ async def erase(
     viewer = require_viewer(viewer)
     if user_id != viewer.user_id:
         require_role(viewer, Role.COORDINATOR)
-    user = await session.get(User, user_id)
+    # Claimed in one statement: a second erasure at once waits here for the first's commit,
+    # then finds the person erased and does nothing.
+    claimed = await session.scalar(
+        update(User)
+        .where(User.id == user_id, User.erased_at.is_(None))
+        .values(erased_at=now)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    user = await session.get(User, user_id, populate_existing=True)
     if user is None:
         raise not_found("person")
-    if user.erased_at is not None:
+    if claimed is None:
+        assert user.erased_at is not None
         return Erased(user.id, user.erased_at)
     mentors = list(
         await session.scalars(select(MentorProfile).where(MentorProfile.user_id == user.id))

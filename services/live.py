@@ -180,6 +180,8 @@ async def describe(session: AsyncSession, events: Sequence[RecordedEvent]) -> li
 
 def _sentence(event: RecordedEvent, mentor: str, student: str) -> str:
     data = event.payload
+    if data.get("byCoordinator"):
+        return _coordinator_sentence(event.kind, mentor, student)
     match event.kind:
         case EventKind.REQUEST_SENT:
             return f"{student} asked {mentor} to be their mentor"
@@ -205,6 +207,17 @@ def _sentence(event: RecordedEvent, mentor: str, student: str) -> str:
         case EventKind.PROGRAMME_CHANGED:
             return "The programme's dates or limits changed"
     return event.kind.replace("_", " ").capitalize()
+
+
+def _coordinator_sentence(kind: str, mentor: str, student: str) -> str:
+    match kind:
+        case EventKind.REQUEST_ACCEPTED:
+            return f"A coordinator matched {student} with {mentor}"
+        case EventKind.REQUEST_REJECTED:
+            return f"A coordinator declined {student}'s request to {mentor}"
+        case EventKind.REQUEST_WITHDRAWN:
+            return f"A coordinator withdrew {student}'s request to {mentor}"
+    return kind.replace("_", " ").capitalize()
 
 
 def _availability_sentence(update: AvailabilityUpdate, mentor: str) -> str:

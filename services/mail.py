@@ -153,8 +153,15 @@ async def request_accepted(
     mentor: MentorProfile,
     student: StudentProfile,
     now: datetime,
+    by_coordinator: bool = False,
 ) -> None:
     """Rule 8: on acceptance both sides receive each other's contact details."""
+    if by_coordinator:
+        accepted = f"The programme's coordinators have matched you with {mentor.display_name}"
+        thanks = f"The programme's coordinators have matched you with {student.display_name}"
+    else:
+        accepted = f"Good news: {mentor.display_name} accepted your request"
+        thanks = f"Thank you for accepting {student.display_name}'s request"
     first_meeting = (
         "What happens next: agree on your first meeting within the next two weeks, then meet "
         "about once a month until the programme ends."
@@ -169,8 +176,7 @@ async def request_accepted(
             subject=f"{mentor.display_name} accepted your request",
             paragraphs=[
                 f"Dear {student.display_name},",
-                f"Good news: {mentor.display_name} accepted your request and is now your mentor "
-                f"in {programme.name}.",
+                f"{accepted}: they are now your mentor in {programme.name}.",
                 f"Your mentor's contact details:\n{mentor.display_name}\n{mentor.contact_email}",
                 first_meeting,
                 await _briefings_for(session, programme, BriefingAudience.STUDENTS, now),
@@ -188,7 +194,7 @@ async def request_accepted(
             subject=f"You are now {student.display_name}'s mentor",
             paragraphs=[
                 f"Dear {mentor.display_name},",
-                f"Thank you for accepting {student.display_name}'s request in {programme.name}.",
+                f"{thanks} in {programme.name}.",
                 f"Your mentee's contact details:\n{student.display_name}\n{student.contact_email}",
                 first_meeting,
                 await _briefings_for(session, programme, BriefingAudience.MENTORS, now),

@@ -13,6 +13,7 @@ from db.models import Match, MatchSide, Meeting, MentorProfile, Role, StudentPro
 from services import events, programmes
 from services.errors import DomainError, ErrorCode, invalid
 from services.events import EventKind
+from services.text import free_text
 from services.viewer import Viewer, require_role
 
 QUIET_AFTER_DAYS = 45
@@ -70,9 +71,7 @@ async def record(
         raise invalid("Record a meeting once it has happened.", field="met_on")
     if met_on < programmes.local_date(programme, match.created_at):
         raise invalid("That date is before the two of you were matched.", field="met_on")
-    note = note.strip()
-    if len(note) > MAX_NOTE:
-        raise invalid(f"The note can be at most {MAX_NOTE} characters.", field="note")
+    note = free_text(note, field="note", max_length=MAX_NOTE)
     meeting = Meeting(
         programme_id=match.programme_id,
         match_id=match.id,

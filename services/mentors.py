@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -29,9 +30,9 @@ from services import catalogue, events, programmes, requests
 from services.availability import LISTED, MentorState, record_change
 from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from services.events import EventKind
+from services.text import email_address, free_text, one_line
 from services.viewer import Viewer, require_role
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_WORKING_LIFE_YEARS = 4
 
 
@@ -55,28 +56,28 @@ class ProfileInput:
     field_ids: Sequence[int] | None = None
 
 
+LINE_LIMITS = {"display_name": 200, "headline": 200, "city": 120}
 TEXT_LIMITS = {
-    "display_name": 200,
-    "headline": 200,
     "educational_background": 4000,
     "professional_background": 4000,
     "career_experience": 4000,
-    "city": 120,
 }
 
 
-def _check_text(data: ProfileInput) -> None:
+def _check_text(data: ProfileInput) -> ProfileInput:
+    """The input as it will be stored (its text checked and cleaned), or a refusal."""
+    cleaned: dict[str, Any] = {}  # text fields only
+    for name, limit in LINE_LIMITS.items():
+        if (value := getattr(data, name)) is not None:
+            required = name == "display_name"
+            cleaned[name] = one_line(value, field=name, max_length=limit, required=required)
     for name, limit in TEXT_LIMITS.items():
-        value = getattr(data, name)
-        if value is not None and len(value) > limit:
-            label = name.replace("_", " ")
-            raise invalid(f"The {label} can be at most {limit} characters.", field=name)
-    if data.display_name is not None and not data.display_name.strip():
-        raise invalid("The display name cannot be empty.", field="display_name")
+        if (value := getattr(data, name)) is not None:
+            cleaned[name] = free_text(value, field=name, max_length=limit)
+    if data.contact_email is not None:
+        cleaned["contact_email"] = email_address(data.contact_email)
     if data.capacity is not None and data.capacity not in (1, 2):
         raise invalid("A mentor takes 1 or 2 mentees.", field="capacity")
-    if data.contact_email is not None and not EMAIL.match(data.contact_email):
-        raise invalid("The contact email is not an email address.", field="contact_email")
     if data.working_life_years is not None and not 0 <= data.working_life_years <= 70:
         raise invalid("Years of working life must be between 0 and 70.", field="working_life_years")
     if data.languages is not None and not data.languages:
@@ -85,6 +86,7 @@ def _check_text(data: ProfileInput) -> None:
         raise invalid("Choose master's, doctoral or both degree levels.", field="degree_levels")
     if data.field_ids is not None and not data.field_ids:
         raise invalid("Choose at least one field you suit.", field="fields")
+    return replace(data, **cleaned)
 
 
 async def own_profile(
@@ -138,6 +140,12 @@ def _apply(profile: MentorProfile, data: ProfileInput) -> None:
         profile.display_name = data.display_name.strip()
 
 
+def _exists() -> DomainError:
+    return DomainError(
+        ErrorCode.PROFILE_EXISTS, "You already have a profile in this programme; update it."
+    )
+
+
 async def save_profile(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -149,13 +157,11 @@ async def save_profile(
 ) -> MentorProfile:
     """Create the viewer's profile for the programme (in the sign-up window), or update it."""
     viewer = require_role(viewer, Role.MENTOR)
-    _check_text(data)
+    data = _check_text(data)
     programme = await programmes.resolve(session, programme_id, now=now)
     profile = await own_profile(session, viewer, programme.id, lock=True)
     if create and profile is not None:
-        raise DomainError(
-            ErrorCode.PROFILE_EXISTS, "You already have a profile in this programme; update it."
-        )
+        raise _exists()
     if not create and profile is None:
         raise DomainError(ErrorCode.PROFILE_REQUIRED, "Create your mentor profile first.")
     if profile is None:
@@ -174,7 +180,11 @@ async def save_profile(
         )
         _apply(profile, data)
         session.add(profile)
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError as error:
+            # The same person's other tab created it a moment ago (there was no row to lock).
+            raise _exists() from error
         before = MentorState.of(profile)
     else:
         before = MentorState.of(profile)

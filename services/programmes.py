@@ -16,6 +16,7 @@ from db.models import Phase, Programme, ProgrammePhase, Role
 from services import availability, events
 from services.errors import DomainError, ErrorCode, invalid, not_found
 from services.events import EventKind
+from services.text import one_line
 from services.viewer import Viewer, require_role, require_viewer
 
 PHASE_NAMES = {
@@ -170,8 +171,12 @@ def _apply_phases(programme: Programme, phases: Sequence[PhaseDates]) -> None:
 def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise invalid(f"{name!r} is not a time zone name such as Europe/Helsinki.") from error
+
+
+def _checked_name(name: str) -> str:
+    return one_line(name, field="name", label="programme name", max_length=200, required=True)
 
 
 async def create(
@@ -185,9 +190,7 @@ async def create(
     now: datetime,
 ) -> Programme:
     require_role(viewer, Role.COORDINATOR)
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise invalid("A programme needs a name of 1 to 200 characters.", field="name")
+    name = _checked_name(name)
     _check_timezone(timezone)
     _validate_limits(limits)
     _validate_phases(phases)
@@ -233,9 +236,7 @@ async def update(
     if programme is None:
         raise not_found("programme")
     if name is not None:
-        if not 1 <= len(name.strip()) <= 200:
-            raise invalid("A programme needs a name of 1 to 200 characters.", field="name")
-        programme.name = name.strip()
+        programme.name = _checked_name(name)
     old_limit = programme.mentor_pending_limit
     _apply_limits(programme, limits)
     _apply_phases(programme, phases)

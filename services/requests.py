@@ -29,8 +29,9 @@ from db.models import (
 )
 from services import events, mail, programmes
 from services.availability import Availability, MentorState, record_change
-from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
+from services.errors import DomainError, ErrorCode, forbidden, not_found
 from services.events import EventKind
+from services.text import free_text
 from services.viewer import Viewer, require_role
 
 MENTOR_FULL_REASON = "mentor is full"
@@ -63,22 +64,20 @@ def _record(
     mentor_user_id: int,
     student_user_id: int,
     now: datetime,
+    by_coordinator: bool = False,
 ) -> None:
-    events.record(
-        session,
-        request.programme_id,
-        kind,
-        {
-            "requestId": request.id,
-            "mentorId": request.mentor_id,
-            "studentId": request.student_id,
-            "mentorUserId": mentor_user_id,
-            "studentUserId": student_user_id,
-            "status": request.status.value,
-            "reason": request.reason,
-        },
-        now=now,
-    )
+    payload: dict[str, object] = {
+        "requestId": request.id,
+        "mentorId": request.mentor_id,
+        "studentId": request.student_id,
+        "mentorUserId": mentor_user_id,
+        "studentUserId": student_user_id,
+        "status": request.status.value,
+        "reason": request.reason,
+    }
+    if by_coordinator:
+        payload["byCoordinator"] = True
+    events.record(session, request.programme_id, kind, payload, now=now)
 
 
 async def _lock_mentor(session: AsyncSession, mentor_id: int) -> MentorProfile:
@@ -121,9 +120,7 @@ async def send(
     now: datetime,
 ) -> MentorRequest:
     viewer = require_role(viewer, Role.STUDENT)
-    message = message.strip()
-    if len(message) > MAX_MESSAGE:
-        raise invalid(f"The message can be at most {MAX_MESSAGE} characters.", field="message")
+    message = free_text(message, field="message", max_length=MAX_MESSAGE)
     mentor = await session.get(MentorProfile, mentor_id)
     if mentor is None:
         raise not_found("mentor")
@@ -374,6 +371,7 @@ async def accept(
         mentor_user_id=mentor.user_id,
         student_user_id=student.user_id,
         now=now,
+        by_coordinator=viewer.is_coordinator,
     )
     if mentor.accepted_count >= mentor.capacity:
         await close_pending_for_mentor(
@@ -394,7 +392,13 @@ async def accept(
         now=now,
     )
     await mail.request_accepted(
-        session, programme, request, mentor=mentor, student=student, now=now
+        session,
+        programme,
+        request,
+        mentor=mentor,
+        student=student,
+        now=now,
+        by_coordinator=viewer.is_coordinator,
     )
     return request
 
@@ -509,6 +513,7 @@ async def _finish(
     programme: Programme,
     *,
     now: datetime,
+    by_coordinator: bool = False,
 ) -> MentorRequest:
     """End a pending request without a match (reject, withdraw, expire), freeing both sides."""
     request = await _reload(session, request_id)
@@ -530,6 +535,7 @@ async def _finish(
         mentor_user_id=mentor.user_id,
         student_user_id=student.user_id,
         now=now,
+        by_coordinator=by_coordinator,
     )
     record_change(
         session,
@@ -562,14 +568,20 @@ async def reject(
     request, viewer = await _load_for_decision(session, viewer, request_id)
     if viewer.is_coordinator and not override:
         raise forbidden("Coordinators decide on a mentor's behalf only with an override.")
-    reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > MAX_REASON:
-        raise invalid(f"The reason can be at most {MAX_REASON} characters.", field="reason")
+    reason = free_text(reason or "", field="reason", max_length=MAX_REASON) or None
     programme = await programmes.get(session, request.programme_id)
     programmes.require_open(
         programme, Phase.STUDENT_REQUESTS, now, override=override or _in_programme(programme, now)
     )
-    return await _finish(session, request.id, RequestStatus.REJECTED, reason, programme, now=now)
+    return await _finish(
+        session,
+        request.id,
+        RequestStatus.REJECTED,
+        reason,
+        programme,
+        now=now,
+        by_coordinator=viewer.is_coordinator,
+    )
 
 
 async def withdraw(
@@ -584,7 +596,15 @@ async def withdraw(
     if viewer.is_coordinator and not override:
         raise forbidden("Coordinators withdraw a student's request only with an override.")
     programme = await programmes.get(session, request.programme_id)
-    return await _finish(session, request.id, RequestStatus.WITHDRAWN, None, programme, now=now)
+    return await _finish(
+        session,
+        request.id,
+        RequestStatus.WITHDRAWN,
+        None,
+        programme,
+        now=now,
+        by_coordinator=viewer.is_coordinator,
+    )
 
 
 async def expire(

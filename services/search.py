@@ -22,7 +22,11 @@ from db.models import (
 )
 from services import catalogue, programmes
 from services.availability import LISTED, Availability, sql_condition
+from services.text import free_text
 from services.viewer import Viewer, require_role
+
+MAX_TEXT = 200
+MAX_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,9 @@ class Page:
 
 async def check_filter(session: AsyncSession, flt: MentorFilter) -> None:
     """An unknown language or field is a mistake to point out, not an empty page."""
+    if flt.text is not None:
+        # Words are split on any whitespace, so pasted line breaks and tabs are harmless.
+        free_text(flt.text, field="text", label="search text", max_length=MAX_TEXT)
     if flt.languages:
         await catalogue.check_languages(session, flt.languages)
     if flt.field_ids:
@@ -93,13 +100,12 @@ def filter_query(
     if flt.remote_ok is not None:
         query = query.where(MentorProfile.remote_ok == flt.remote_ok)
     if flt.text and flt.text.strip():
-        for word in flt.text.lower().split()[:8]:
-            cleaned = word.replace("\\", "").replace("%", "").replace("_", "")
-            pattern = f"%{cleaned}%"
+        for word in flt.text.lower().split()[:MAX_WORDS]:
+            # Escaped, so "snake_case" or "100%" is searched for as written.
             query = query.where(
                 or_(
                     *(
-                        func.lower(column).like(pattern)
+                        func.lower(column).contains(word, autoescape=True)
                         for column in (
                             MentorProfile.display_name,
                             MentorProfile.headline,

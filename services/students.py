@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -20,7 +21,7 @@ from db.models import (
 from services import catalogue, events, programmes
 from services.errors import invalid, not_found
 from services.events import EventKind
-from services.mentors import EMAIL
+from services.text import email_address, one_line
 from services.viewer import Viewer, require_role
 
 
@@ -56,6 +57,18 @@ def _check_degree_level_may_change(profile: StudentProfile) -> None:
     raise invalid(f"Your degree level cannot change now: {reason}.", field="degree_level")
 
 
+async def _inserted(session: AsyncSession, profile: StudentProfile) -> bool:
+    """Insert a first profile, or False if another insert of the same one won: there was no
+    row to lock, so the unique key decides (in a savepoint, so the transaction goes on)."""
+    try:
+        async with session.begin_nested():
+            session.add(profile)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 async def save_profile(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -66,10 +79,10 @@ async def save_profile(
 ) -> StudentProfile:
     viewer = require_role(viewer, Role.STUDENT)
     programme = await programmes.resolve(session, programme_id, now=now)
-    if data.display_name is not None and not 1 <= len(data.display_name.strip()) <= 200:
-        raise invalid("The display name must be 1 to 200 characters.", field="display_name")
-    if data.contact_email is not None and not EMAIL.match(data.contact_email):
-        raise invalid("The contact email is not an email address.", field="contact_email")
+    if data.display_name is not None:
+        one_line(data.display_name, field="display_name", max_length=200, required=True)
+    if data.contact_email is not None:
+        email_address(data.contact_email)
     if data.languages is not None and not data.languages:
         raise invalid("Choose at least one language you can be mentored in.", field="languages")
     if data.field_id is not None:
@@ -94,7 +107,13 @@ async def save_profile(
             created_at=now,
             updated_at=now,
         )
-        session.add(profile)
+        if not await _inserted(session, profile):
+            # The same person's other tab created it a moment ago: this save updates that one.
+            profile = await own_profile(session, viewer, programme.id, lock=True)
+            assert profile is not None
+            created = False
+            if data.degree_level != profile.degree_level:
+                _check_degree_level_may_change(profile)
     for name in ("degree_level", "field_id", "international", "on_exchange", "contact_email"):
         value = getattr(data, name)
         if value is not None:

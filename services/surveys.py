@@ -32,6 +32,7 @@ from services import events, mail, programmes
 from services.errors import DomainError, ErrorCode, invalid, not_found
 from services.events import EventKind
 from services.programmes import PhaseDates
+from services.text import free_text, one_line
 from services.viewer import Viewer, require_role
 
 PHASE_OF = {SurveyKind.HALFWAY: Phase.HALFWAY_SURVEY, SurveyKind.FINAL: Phase.FINAL_SURVEY}
@@ -103,8 +104,13 @@ def _check_questions(questions: Sequence[QuestionInput]) -> None:
     if not 1 <= len(questions) <= MAX_QUESTIONS:
         raise invalid(f"A survey has 1 to {MAX_QUESTIONS} questions.", field="questions")
     for question in questions:
-        if not 1 <= len(question.prompt.strip()) <= MAX_PROMPT:
-            raise invalid(f"Each question needs 1 to {MAX_PROMPT} characters of text.")
+        _prompt(question)
+
+
+def _prompt(question: QuestionInput) -> str:
+    return free_text(
+        question.prompt, field="questions", label="question", max_length=MAX_PROMPT, required=True
+    )
 
 
 async def define(
@@ -122,9 +128,7 @@ async def define(
     """Create or change a programme's survey of this kind; questions change only until the
     first answer arrives."""
     viewer = require_role(viewer, Role.COORDINATOR)
-    title = title.strip()
-    if not 1 <= len(title) <= 200:
-        raise invalid("A survey needs a title of 1 to 200 characters.", field="title")
+    title = one_line(title, field="title", max_length=200, required=True)
     _check_questions(questions)
     programme = await programmes.resolve(session, programme_id, now=now)
     if (opens_on is None) != (closes_on is None):
@@ -155,7 +159,7 @@ async def define(
         survey.title, survey.updated_at = title, now
         await session.execute(delete(SurveyQuestion).where(SurveyQuestion.survey_id == survey.id))
     session.add_all(
-        SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, prompt=q.prompt.strip())
+        SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, prompt=_prompt(q))
         for i, q in enumerate(questions, start=1)
     )
     await session.flush()
@@ -235,9 +239,12 @@ def _check_answers(
                 )
             rows.append(SurveyAnswer(question_id=question.id, scale_value=answer.scale))
         else:
-            text = (answer.text or "").strip() if answer else ""
-            if len(text) > MAX_TEXT_ANSWER:
-                raise invalid(f"A written answer can be at most {MAX_TEXT_ANSWER} characters.")
+            text = free_text(
+                (answer.text or "") if answer else "",
+                field="answers",
+                label="written answer",
+                max_length=MAX_TEXT_ANSWER,
+            )
             if text:
                 rows.append(SurveyAnswer(question_id=question.id, text_value=text))
     return rows

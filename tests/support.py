@@ -9,6 +9,7 @@ import json
 import os
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -160,7 +161,7 @@ class Api:
         self.counter[0] += 1
         n = self.counter[0]
         name = name or f"{role.value.title()} Person {n}"
-        subject = f"{role.value.lower()}-{n}-{id(self)}"
+        subject = f"{role.value.lower()}-{n}-{uuid.uuid4().hex[:12]}"
         email = f"{role.value.lower()}.{n}@example.edu"
         token = issue_dev_token(
             self.server.settings,

@@ -198,6 +198,32 @@ REFUSED = [
     ("no expiry", lambda: rs256(exp=None), "it has no 'exp' claim"),
     ("no role", lambda: rs256(role="ADMIN"), "it names no Mentori role"),
     ("not a token", lambda: "not-a-jwt", "it is not a well-formed token"),
+    # Claims that would break every email to the person, or not fit where they are kept.
+    (
+        "line break in the name",
+        lambda: rs256(name="Aino\nBcc: everyone@example.edu"),
+        "its 'name' claim contains a line break or another control character",
+    ),
+    (
+        "NUL in the email",
+        lambda: rs256(email="aino\x00@example.edu"),
+        "its 'email' claim contains a line break or another control character",
+    ),
+    (
+        "control character in the subject",
+        lambda: rs256(sub="student\r17"),
+        "its 'sub' claim contains a line break or another control character",
+    ),
+    (
+        "name too long",
+        lambda: rs256(name="A" * 201),
+        "its 'name' claim is longer than 200 characters",
+    ),
+    (
+        "email too long",
+        lambda: rs256(email="a" * 309 + "@example.edu"),
+        "its 'email' claim is longer than 320 characters",
+    ),
     # The public key used as an HMAC secret: the classic algorithm-confusion forgery.
     ("HS256 with the public key", lambda: confused(), WRONG_ALGORITHM),
 ]
@@ -221,6 +247,18 @@ async def test_a_bad_token_is_refused_with_a_clear_sentence(
         (error,) = body["errors"]
         assert error["extensions"]["code"] == "UNAUTHENTICATED"
         assert error["message"] == f"Your sign-in token was refused ({reason}); sign in again."
+
+
+async def test_spaces_around_a_name_or_email_claim_are_dropped(
+    api: Api, pem_server: Server
+) -> None:
+    token = rs256(name=" Aino Opiskelija\n", email="aino@example.edu ")
+    body = await ask(pem_server, VIEWER, token)
+    assert body["data"]["viewer"] == {
+        "name": "Aino Opiskelija",
+        "email": "aino@example.edu",
+        "role": "STUDENT",
+    }
 
 
 async def test_a_development_token_is_worthless_in_production(api: Api, pem_server: Server) -> None:

@@ -4,6 +4,7 @@ a sentence, the limits, and what production turns off."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,6 +193,41 @@ async def test_a_request_without_a_query_is_refused_with_a_sentence(api: Api) ->
     assert response.status_code == 400
     assert response.headers["content-type"] == GRAPHQL_RESPONSE
     assert refusal(response)["extensions"]["code"] == "BAD_REQUEST"
+
+
+SUBSCRIBE = "subscription Stats { programmeStats { seq matches } }"
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        None,
+        GRAPHQL_RESPONSE,
+        "multipart/mixed;subscriptionSpec=1.0, application/json",
+        "text/event-stream",
+    ],
+    ids=["json", "graphql-response", "multipart", "event-stream"],
+)
+async def test_a_subscription_over_http_is_refused_with_the_way_to_subscribe(
+    api: Api, accept: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    await f.programme(api)
+    response = await post(api.server, {"query": SUBSCRIBE}, accept=accept)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(
+        GRAPHQL_RESPONSE if accept == GRAPHQL_RESPONSE else "application/json"
+    )
+    error = refusal(response)
+    assert error["extensions"]["code"] == "SUBSCRIPTION_OVER_HTTP"
+    assert "graphql-transport-ws" in error["message"]
+    # Over GET too, and picked by name from a document that also holds a query.
+    document = SUBSCRIBE + " query Who { viewer { role } }"
+    response = await get(api.server, {"query": document, "operationName": "Stats"})
+    assert response.status_code == 400
+    assert refusal(response)["extensions"]["code"] == "SUBSCRIPTION_OVER_HTTP"
+    response = await post(api.server, {"query": document, "operationName": "Who"})
+    assert response.json() == {"data": {"viewer": {"role": "COORDINATOR"}}}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 # --- limits ----------------------------------------------------------------------------------

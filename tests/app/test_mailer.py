@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.mailer import Mailer
@@ -170,6 +170,38 @@ async def test_a_permanent_refusal_is_not_retried(db: tuple[str, AsyncEngine]) -
     failed = [r for r in await outbox(engine) if r.status is OutboxStatus.FAILED]
     assert [(r.to_address, r.attempts) for r in failed] == [("person1@example.edu", 1)]
     assert "550" in (failed[0].last_error or "")
+
+
+async def test_a_message_that_cannot_be_written_fails_alone_at_once(
+    db: tuple[str, AsyncEngine],
+) -> None:
+    """A line break in a header (a name stored before names were checked): that message can
+    never be sent, so it fails for good at once, and the rest of its batch is delivered."""
+    url, engine = db
+    await queue_mail(engine, 3)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.to_address == "person1@example.edu")
+            .values(subject="Request from Eve\nBcc: everyone@example.edu")
+        )
+    clock = FakeClock(START)
+    async with smtp_sink() as sink:
+        mailer = Mailer(settings_for(url, sink), create_sessionmaker(engine), clock)
+        assert await mailer.deliver_due() == 3  # one batch
+        assert subjects(sink.messages()) == [
+            "[Mentoring 2026] Message 0",
+            "[Mentoring 2026] Message 2",
+        ]
+        clock.advance(days=2)
+        await drain(mailer)  # and it is not tried again
+        assert len(sink.messages()) == 2
+    rows = {r.to_address: r for r in await outbox(engine)}
+    failed = rows["person1@example.edu"]
+    assert (failed.status, failed.attempts) == (OutboxStatus.FAILED, 1)
+    assert "linefeed" in (failed.last_error or "")
+    assert rows["person0@example.edu"].status is OutboxStatus.SENT
+    assert rows["person2@example.edu"].status is OutboxStatus.SENT
 
 
 async def test_starttls_with_credentials_delivers_and_a_wrong_password_waits(

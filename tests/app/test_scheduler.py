@@ -48,8 +48,8 @@ async def postgres(tmp_path: Path) -> AsyncIterator[tuple[str, AsyncEngine]]:
 class Process:
     """One server process's periodic machinery: its own engine, event hub and unit of work."""
 
-    def __init__(self, url: str, clock: FakeClock) -> None:
-        self.settings = Settings(database_url=url, broker_url="memory://")
+    def __init__(self, url: str, clock: FakeClock, **settings: object) -> None:
+        self.settings = Settings(database_url=url, broker_url="memory://", **settings)  # type: ignore[arg-type]
         self.engine = create_engine(url)
         sessions = create_sessionmaker(self.engine)
         self.hub = EventHub(self.settings, sessions)
@@ -124,23 +124,25 @@ async def test_the_periodic_task_runs_inside_the_server_and_can_be_poked(
     db: tuple[str, AsyncEngine],
 ) -> None:
     url, engine = db
-    [request_id] = await seed_requests(engine, [START])
+    # One request already past its expiry (the first round's work), one sent just now.
+    early, request_id = await seed_requests(engine, [START - timedelta(hours=80), START])
     clock = FakeClock(START)
-    async with Process(url, clock) as process:
-        process.settings.scheduler_interval_seconds = 3600  # only a poke makes it run
+
+    async def expired(request: int) -> bool:
+        async with engine.connect() as connection:
+            status = await connection.scalar(
+                select(MentorRequest.status).where(MentorRequest.id == request)
+            )
+        return status == "EXPIRED"
+
+    # An hour between rounds: within this test only a poke brings the next one.
+    async with Process(url, clock, scheduler_interval_seconds=3600) as process:
         process.scheduler.start()
         try:
-            clock.advance(hours=73)
+            await eventually(lambda: expired(early), what="the first round")
+            clock.advance(hours=73)  # the second request is due now, for the next round
             process.scheduler.poke()
-
-            async def expired() -> bool:
-                async with engine.connect() as connection:
-                    status = await connection.scalar(
-                        select(MentorRequest.status).where(MentorRequest.id == request_id)
-                    )
-                return status == "EXPIRED"
-
-            await eventually(expired, what="the request to expire")
+            await eventually(lambda: expired(request_id), what="the poked round")
         finally:
             await process.scheduler.stop()
 

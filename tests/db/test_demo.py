@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db import migrate
 from db.demo import DEMO_SUBJECTS, SeedSummary, is_empty, seed
 from db.engine import create_engine, create_sessionmaker
+from tests.support import need
 
 NOW = datetime(2025, 1, 21, 9, 30, tzinfo=UTC)
-PG_NAME = "mentori_demo_test"
+PG_NAME = f"mentori_demo_test_{os.getpid()}"
 
 
 async def _rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
@@ -302,10 +303,7 @@ async def test_seed_on_sqlite(sqlite_engine: AsyncEngine, tmp_path: Path) -> Non
 
 @pytest.mark.asyncio
 async def test_seed_on_postgresql() -> None:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    url = make_url(base)
+    url = make_url(need("PostgreSQL", "TEST_DATABASE_URL"))
     admin = await asyncpg.connect(
         host=url.host or "127.0.0.1",
         port=url.port or 5432,

@@ -24,6 +24,7 @@ from db.models import (
     MentorRequest,
     Programme,
     RequestStatus,
+    Role,
     StudentProfile,
     User,
 )
@@ -349,4 +350,90 @@ async def test_a_full_race_round_leaves_a_consistent_programme(api: Api, race: R
         ]
         for body in await at_once(decisions + retries):
             outcome(body)  # an answer or an expected refusal, never an internal error
+        await assert_consistent(race.engine)
+
+
+async def signed_in(api: Api, role: Role) -> Person:
+    """A person whose user row exists, so that their first profile is all that races."""
+    person = api.person(role)
+    await api.ok("{ viewer { role } }", as_=person)
+    return person
+
+
+async def test_a_mentors_first_profile_saved_from_five_tabs_at_once_is_created_once(
+    api: Api, race: Race
+) -> None:
+    for _ in range(ROUNDS):
+        await wipe(race.engine)
+        await f.programme(api)
+        mentor = await signed_in(api, Role.MENTOR)
+        results = await at_once(
+            [
+                api.result(f.CREATE_MENTOR, {"input": {"headline": f"Tab {n}"}}, as_=mentor)
+                for n in range(5)
+            ]
+        )
+        assert Counter(outcome(body) for body in results) == {"DRAFT": 1, "PROFILE_EXISTS": 4}
+        assert await scalar(race.engine, select(func.count()).select_from(MentorProfile)) == 1
+
+
+async def test_a_students_first_profile_saved_from_five_tabs_at_once_is_one_profile(
+    api: Api, race: Race
+) -> None:
+    """A student's profile save is an upsert: the tabs that lose the race update the profile
+    the winner created."""
+    for _ in range(ROUNDS):
+        await wipe(race.engine)
+        await f.programme(api)
+        student = await signed_in(api, Role.STUDENT)
+        results = await at_once(
+            [
+                api.result(
+                    f.STUDENT_PROFILE,
+                    {"input": {"degreeLevel": "MASTERS", "displayName": f"Tab {n}"}},
+                    as_=student,
+                )
+                for n in range(5)
+            ]
+        )
+        assert [body.get("errors") for body in results] == [None] * 5
+        assert len({body["data"]["updateStudentProfile"]["id"] for body in results}) == 1
+        assert await scalar(race.engine, select(func.count()).select_from(StudentProfile)) == 1
+        async with race.engine.connect() as db:
+            changes = list(
+                await db.scalars(
+                    select(Event.payload).where(Event.kind == EventKind.STUDENT_PROFILE_CHANGED)
+                )
+            )
+        assert sorted(change["created"] for change in changes) == [False] * 4 + [True]
+        await assert_consistent(race.engine)
+
+
+ERASE_ME = "mutation { eraseMe { personId erasedAt } }"
+ERASE = "mutation($id: ID!) { erasePerson(id: $id) { personId erasedAt } }"
+
+
+async def test_erasing_one_person_twice_at_once_erases_them_once(api: Api, race: Race) -> None:
+    for _ in range(ROUNDS):
+        await wipe(race.engine)
+        coordinator = api.person(Role.COORDINATOR)
+        await f.programme(api, coordinator)
+        mentor, mentor_id = await f.mentor(api, capacity=2)
+        await f.send(api, (await students(api, 1))[0], mentor_id)
+        results = await at_once(
+            [
+                api.result(ERASE_ME, as_=mentor),
+                api.result(ERASE_ME, as_=mentor),
+                api.result(ERASE, {"id": mentor_id}, as_=coordinator),
+            ]
+        )
+        assert [body.get("errors") for body in results] == [None] * 3
+        erasures = [next(iter(body["data"].values())) for body in results]
+        assert len({(e["personId"], e["erasedAt"]) for e in erasures}) == 1  # the same one
+        async with race.engine.connect() as db:
+            kinds = Counter(await db.scalars(select(Event.kind)))
+        assert kinds[EventKind.PERSON_ERASED] == 1
+        # The student waiting on the mentor was answered once.
+        answers = [k for k in kinds if k.startswith("REQUEST_") and k != EventKind.REQUEST_SENT]
+        assert sum(kinds[k] for k in answers) == 1, kinds
         await assert_consistent(race.engine)

@@ -275,3 +275,26 @@ async def test_free_text_finds_finnish_and_swedish_letters_in_any_case(
     await f.mentor(api, displayName="Olli Ohman")
     found = await search(api, await f.student(api), {"text": words})
     assert names(found) == {"Lauri Öhman"}
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("snake_case", {"Sami"}),
+        ("100%", {"Pia"}),
+        ("c:\\users", {"Bo"}),
+        ("snakecase", {"Sakari"}),
+    ],
+)
+async def test_free_text_finds_percent_underscore_and_backslash_as_written(
+    api: Api, words: str, expected: set[str]
+) -> None:
+    await f.programme(api)
+    await f.mentor(api, displayName="Sami", headline="Writes snake_case Python")
+    # Found for "snake_case" if _ were dropped, or were the one-letter wildcard.
+    await f.mentor(api, displayName="Sakari", headline="Prefers snakecase, or snake-case")
+    await f.mentor(api, displayName="Pia", headline="Works 100% remote")
+    await f.mentor(api, displayName="Pekka", headline="1000 remote days")
+    await f.mentor(api, displayName="Bo", headline="Windows admin: C:\\Users is home")
+    found = await search(api, await f.student(api), {"text": words})
+    assert names(found) == expected

@@ -337,7 +337,7 @@ async def test_a_student_fills_in_and_changes_their_profile(api: Api) -> None:
         ({"degreeLevel": "MASTERS", "field": "RmllbGQ6OTk5OTk5"}, "Unknown field id: 999999."),
         ({"degreeLevel": "MASTERS", "field": "nope"}, "'nope' is not the id of a Field."),
         ({"degreeLevel": "MASTERS", "contactEmail": "@"}, "The contact email is not an email"),
-        ({"degreeLevel": "MASTERS", "displayName": ""}, "The display name must be 1 to 200"),
+        ({"degreeLevel": "MASTERS", "displayName": ""}, "The display name cannot be empty."),
     ],
 )
 async def test_invalid_student_input_is_refused_with_a_sentence(

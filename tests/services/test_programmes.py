@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import Event, Role
+from db.models import Event, OutboxMessage, Role
 from schema.ids import decode
 from services.events import EventKind
 from tests import factories as f
@@ -145,8 +145,8 @@ async def test_only_coordinators_create_or_change_programmes(api: Api, role: Rol
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"name": "   "}, "A programme needs a name of 1 to 200 characters."),
-        ({"name": "x" * 201}, "A programme needs a name of 1 to 200 characters."),
+        ({"name": "   "}, "The programme name cannot be empty."),
+        ({"name": "x" * 201}, "The programme name can be at most 200 characters."),
         ({"timezone": "Mars/Olympus"}, "'Mars/Olympus' is not a time zone name"),
         ({"limits": {"studentPendingLimit": 0}}, "Student pending limit must be between 1 and 10."),
         ({"limits": {"mentorPendingLimit": 11}}, "Mentor pending limit must be between 1 and 10."),
@@ -382,3 +382,29 @@ async def test_a_new_pending_limit_tells_subscribers_which_mentors_became_busy(
     last = {p["mentorId"]: p["availability"] for p in payloads}
     assert last[decode(waiting_id, "Mentor")] == "BUSY"
     assert last[decode(idle_id, "Mentor")] == "AVAILABLE"
+
+
+async def test_a_coordinators_override_is_told_as_the_coordinators_doing(
+    api: Api, engine: AsyncEngine
+) -> None:
+    coordinator = api.person(Role.COORDINATOR)
+    await f.programme(api, coordinator)
+    mentor, mentor_id = await f.mentor(api)
+    student = await f.student(api)
+    request_id = await f.send(api, student, mentor_id)
+    await api.ok(OVERRIDE, {"id": request_id, "decision": "ACCEPT"}, as_=coordinator)
+    async with engine.connect() as db:
+        accepted = (
+            await db.scalars(select(Event.payload).where(Event.kind == EventKind.REQUEST_ACCEPTED))
+        ).one()
+        to_mentor = (
+            await db.scalars(
+                select(OutboxMessage.body_text).where(
+                    OutboxMessage.kind == "request_accepted",
+                    OutboxMessage.to_address == mentor.email,
+                )
+            )
+        ).one()
+    assert accepted["byCoordinator"] is True
+    assert "coordinators have matched you with" in to_mentor
+    assert "Thank you for accepting" not in to_mentor
