@@ -9,12 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from db.models import Role, User
+from app.unit_of_work import UnitOfWork
+from db.models import Role
+from services import users
 from services.text import MAX_EMAIL, has_control_characters
 from services.viewer import Viewer
 
@@ -143,32 +142,19 @@ def _claim(claims: dict[str, Any], key: str, max_length: int) -> str:
     return value
 
 
-async def viewer_for(session: AsyncSession, claims: dict[str, Any], *, now: datetime) -> Viewer:
-    """The user behind verified claims, provisioned on first sign-in (federated login)."""
+def _identity(claims: dict[str, Any]) -> tuple[str, Role, str, str]:
+    """Subject, role, name and email from verified claims (refused if unusable)."""
     role = _role(claims)
     assert role is not None
     subject = _claim(claims, "sub", 255)
     name = _claim(claims, "name", 200) or subject[:200]
     email = _claim(claims, "email", MAX_EMAIL)
-    user = await session.scalar(select(User).where(User.subject == subject))
-    if user is None:
-        user = User(subject=subject, role=role, name=name, email=email, created_at=now)
-        session.add(user)
-        try:
-            await session.commit()
-        except IntegrityError:  # the same person's first two requests, at once
-            await session.rollback()
-            user = await session.scalar(select(User).where(User.subject == subject))
-            assert user is not None
-    elif (user.role, user.name, user.email) != (role, name, email):
-        user.role, user.name, user.email = role, name, email
-        await session.commit()
-    return Viewer(user_id=user.id, role=user.role, name=user.name, email=user.email)
+    return subject, role, name, email
 
 
 async def authenticate(
     verifier: TokenVerifier,
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     token: str,
     *,
     now: datetime,
@@ -177,8 +163,12 @@ async def authenticate(
     if cached is not None:
         return cached
     claims = await verifier.verify_async(token)
-    async with sessions() as session:
-        viewer = await viewer_for(session, claims, now=now)
+    subject, role, name, email = _identity(claims)
+    viewer = await uow.run(
+        lambda session: users.sign_in(
+            session, subject=subject, role=role, name=name, email=email, now=now
+        )
+    )
     expires_at = datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo)
     verifier.viewers.put(token, viewer, expires_at, now)
     return viewer, expires_at

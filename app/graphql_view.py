@@ -158,7 +158,7 @@ class MentoriGraphQL(GraphQL[Context, None]):
         if token is not None:
             try:
                 context.viewer, context.viewer_expires_at = await authenticate(
-                    self.verifier, self.uow.sessions, token, now=self.clock()
+                    self.verifier, self.uow, token, now=self.clock()
                 )
             except InvalidToken as error:
                 context.auth_error = str(error)
@@ -173,7 +173,7 @@ class MentoriGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "No token."})
         try:
             context.viewer, context.viewer_expires_at = await authenticate(
-                self.verifier, self.uow.sessions, token, now=self.clock()
+                self.verifier, self.uow, token, now=self.clock()
             )
         except InvalidToken as error:
             raise ConnectionRejectionError(

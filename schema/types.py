@@ -3,7 +3,7 @@ results costs a constant number of statements."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import strawberry
 from strawberry import relay
@@ -19,7 +19,7 @@ from schema.enums import (
     RequestStatus,
     Role,
 )
-from services import programmes
+from services import expiry, programmes
 from services.availability import MentorState
 
 
@@ -127,7 +127,7 @@ class Mentor(relay.Node):
 
     @strawberry.field(description="How many more mentees this mentor can accept.")
     def remaining_capacity(self) -> int:
-        return max(self.row.capacity - self.row.accepted_count, 0)
+        return MentorState.of(self.row).remaining
 
     @strawberry.field
     async def availability(self, info: Info) -> Availability:
@@ -250,9 +250,7 @@ class MentorRequestType(relay.Node):
         if self.row.status is not models.RequestStatus.PENDING:
             return None
         programme = await info.context.loaders.programme.load(self.row.programme_id)
-        if programme is None or programme.request_expiry_hours is None:
-            return None
-        return self.row.created_at + timedelta(hours=programme.request_expiry_hours)
+        return None if programme is None else expiry.expires_at(programme, self.row)
 
     @strawberry.field
     async def mentor(self, info: Info) -> Mentor:

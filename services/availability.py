@@ -46,6 +46,11 @@ class MentorState:
             mentor.pending_count,
         )
 
+    @property
+    def remaining(self) -> int:
+        """How many more mentees this mentor can accept."""
+        return max(self.capacity - self.accepted, 0)
+
     def availability(self, pending_limit: int) -> Availability:
         return availability(self.status, self.capacity, self.accepted, self.pending, pending_limit)
 
@@ -131,7 +136,7 @@ def _record(
             "availability": new.value,
             "previous": old.value,
             "capacity": after.capacity,
-            "remainingCapacity": max(after.capacity - after.accepted, 0),
+            "remainingCapacity": after.remaining,
             "pendingCount": after.pending,
         },
         now=now,

@@ -345,3 +345,25 @@ async def test_a_token_naming_a_key_the_identity_provider_does_not_publish_is_re
         "Your sign-in token was refused (no key of the identity provider matches it); "
         "sign in again."
     )
+
+
+async def test_a_persons_first_requests_at_once_make_one_user(api: Api) -> None:
+    newcomer = api.person(Role.STUDENT, "Nora Newcomer")
+    # Different tokens for the same person, so no cache can answer: each signs in afresh.
+    tokens = [
+        issue_dev_token(
+            api.server.settings,
+            subject=newcomer.subject,
+            role=Role.STUDENT,
+            name=newcomer.name,
+            email=newcomer.email,
+            now=datetime.now(UTC) - timedelta(seconds=n),
+        )
+        for n in range(8)
+    ]
+    responses = await asyncio.gather(
+        *(api.raw("{ viewer { id name } }", token=token) for token in tokens)
+    )
+    viewers = [r.json()["data"]["viewer"] for r in responses]
+    assert all(v == viewers[0] for v in viewers), viewers
+    assert viewers[0]["name"] == "Nora Newcomer"
