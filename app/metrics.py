@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -31,17 +32,12 @@ class Metrics:
             "Live GraphQL subscriptions in this process.",
             registry=self.registry,
         )
-        self.events_published = Counter(
-            "mentori_events_published", "Events published after commit.", registry=self.registry
-        )
 
     def extension(self) -> type[SchemaExtension]:
         metrics = self
 
         class OperationMetrics(SchemaExtension):
             def on_operation(self) -> Iterator[None]:
-                import time
-
                 started = time.perf_counter()
                 yield
                 context = self.execution_context
