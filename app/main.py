@@ -22,6 +22,7 @@ from app.mailer import Mailer
 from app.metrics import Metrics
 from app.scheduler import Scheduler
 from app.settings import Settings
+from app.signin import signin_routes
 from app.unit_of_work import UnitOfWork
 from db.engine import create_engine, create_sessionmaker
 from schema.build import build_schema
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     ]
     for path, page in PAGES.items():
         routes.append(Route(path, _page(DASHBOARD / page)))
+    routes += signin_routes(settings, pages=list(PAGES), callback_page=DASHBOARD / "callback.html")
     routes.append(Mount("/static", StaticFiles(directory=DASHBOARD / "static", check_dir=False)))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     jwt_audience: str = "mentori"
     dev_token_hours: int = 24 * 30
 
+    # Sign-in on the pages through the identity provider (OpenID Connect, token in the fragment).
+    oidc_authorize_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_scope: str = "openid profile email"
+
     # GraphQL limits.
     max_query_depth: int = 10
     max_query_tokens: int = 2000

@@ -109,9 +109,12 @@ class Server:
 
 
 @asynccontextmanager
-async def running_server(settings: Settings, clock: FakeClock) -> AsyncIterator[Server]:
-    """A real uvicorn server on loopback, in this event loop."""
-    port = free_port()
+async def running_server(
+    settings: Settings, clock: FakeClock, *, port: int | None = None
+) -> AsyncIterator[Server]:
+    """A real uvicorn server on loopback, in this event loop (on `port`, when the settings
+    must name its address, as PUBLIC_URL does)."""
+    port = port or free_port()
     app = create_app(settings, clock=clock)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

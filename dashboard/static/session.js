@@ -94,6 +94,11 @@ export function takeToken() {
   return sessionStorage.getItem(KEY);
 }
 
+// The callback of the university's login (callback.js) keeps its token the same way.
+export function keepToken(token) {
+  sessionStorage.setItem(KEY, token);
+}
+
 function forget() {
   sessionStorage.removeItem(KEY);
 }
@@ -120,8 +125,20 @@ function tokenForm() {
   return form;
 }
 
-function showGate(role, problem = null) {
-  const { page, who } = PAGES[role];
+// How this server signs people in (/auth/config); as in development when it cannot be asked.
+async function signInOptions() {
+  try {
+    const response = await fetch("/auth/config");
+    if (response.ok) return await response.json();
+  } catch {
+    // offline: the development instructions below are still right there
+  }
+  return { identityProvider: false, development: true };
+}
+
+async function showGate(role, problem = null) {
+  const { page, who, path } = PAGES[role];
+  const options = await signInOptions();
   const gate = $("#gate");
   replace(
     gate,
@@ -130,19 +147,37 @@ function showGate(role, problem = null) {
       { class: "card notice", "aria-labelledby": "gate-title" },
       h("h1", { id: "gate-title" }, `Sign in to open the ${page}`),
       problem ? h("p", { class: "banner banner-error", role: "alert" }, problem) : null,
-      h(
-        "p",
-        {},
-        "Mentori signs you in through the university's login. On a development server, ",
-        "open the link that ",
-        h("code", {}, "make run"),
-        " prints for your role, or get a token with ",
-        h("code", {}, `mentori token ${who}`),
-        " and open ",
-        h("code", {}, `${location.origin}${PAGES[role].path}#token=<token>`),
-        ".",
-      ),
-      tokenForm(),
+      h("p", {}, "Mentori signs you in through the university's login."),
+      options.identityProvider
+        ? h(
+            "p",
+            {},
+            h(
+              "a",
+              { class: "btn btn-primary", href: `/auth/login?next=${encodeURIComponent(path)}` },
+              "Sign in with your university account",
+            ),
+          )
+        : null,
+      !options.identityProvider && !options.development
+        ? h("p", {}, "Sign-in is not set up on this server yet: ask its administrator.")
+        : null,
+      options.development
+        ? [
+            h(
+              "p",
+              {},
+              "On a development server, open the link that ",
+              h("code", {}, "make run"),
+              " prints for your role, or get a token with ",
+              h("code", {}, `mentori token ${who}`),
+              " and open ",
+              h("code", {}, `${location.origin}${path}#token=<token>`),
+              ".",
+            ),
+            tokenForm(),
+          ]
+        : null,
     ),
   );
   gate.hidden = false;
@@ -203,7 +238,7 @@ export function signOut() {
 export async function signIn(role, { onStatus = () => {} } = {}) {
   const token = takeToken();
   if (!token) {
-    showGate(role);
+    await showGate(role);
     return null;
   }
   const api = new Api(token);
@@ -212,12 +247,12 @@ export async function signIn(role, { onStatus = () => {} } = {}) {
     viewer = (await api.request("query Viewer { viewer { id name role } }")).viewer;
   } catch (error) {
     if (error.code !== "NETWORK") forget();
-    showGate(role, error.message);
+    await showGate(role, error.message);
     return null;
   }
   if (!viewer) {
     forget();
-    showGate(role, "That token was not accepted. Get a fresh one and sign in again.");
+    await showGate(role, "That token was not accepted. Get a fresh one and sign in again.");
     return null;
   }
   if (viewer.role !== role) {
