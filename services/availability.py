@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MentorProfile, ProfileStatus
+from db.models import MentorProfile, ProfileStatus, Programme
 from services import events
 from services.events import EventKind
 
@@ -94,6 +94,24 @@ def record_change(
     if old == new and before.accepted == after.accepted and before.capacity == after.capacity:
         return
     _record(session, after, old, new, now=now)
+
+
+def record_mentor_change(
+    session: AsyncSession,
+    before: MentorState,
+    mentor: MentorProfile,
+    programme: Programme,
+    *,
+    now: datetime,
+) -> None:
+    """record_change for a mentor row the caller holds, with its programme's pending limit."""
+    record_change(
+        session,
+        before,
+        MentorState.of(mentor),
+        pending_limit=programme.mentor_pending_limit,
+        now=now,
+    )
 
 
 async def record_limit_change(

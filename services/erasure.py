@@ -38,7 +38,7 @@ from db.models import (
     User,
 )
 from services import events, programmes, requests
-from services.availability import MentorState, record_change
+from services.availability import MentorState, record_mentor_change
 from services.errors import not_found
 from services.events import EventKind
 from services.viewer import Viewer, require_role, require_viewer
@@ -276,13 +276,7 @@ async def _release_mentors(session: AsyncSession, mentor_ids: list[int], *, now:
             session, mentor, programme, reason=LEFT_REASON, now=now
         )
         await session.flush()
-        record_change(
-            session,
-            before,
-            MentorState.of(mentor),
-            pending_limit=programme.mentor_pending_limit,
-            now=now,
-        )
+        record_mentor_change(session, before, mentor, programme, now=now)
 
 
 async def _withdraw_pending(

@@ -87,6 +87,33 @@ def queue(
     )
 
 
+def _send_to(
+    session: AsyncSession,
+    programme: Programme,
+    person: MentorProfile | StudentProfile,
+    *,
+    kind: str,
+    letter: Letter,
+    now: datetime,
+) -> None:
+    """A letter to one side of a request, at the contact address of their profile."""
+    queue(
+        session,
+        programme,
+        kind=kind,
+        to=person.contact_email,
+        user_id=person.user_id,
+        letter=letter,
+        now=now,
+    )
+
+
+ASK_SOMEONE_ELSE = (
+    "You may ask another mentor now: browse the mentors who still have room and send your "
+    "next request."
+)
+
+
 def local_time(programme: Programme, moment: datetime) -> str:
     local = moment.astimezone(ZoneInfo(programme.timezone))
     return f"{local:%a %-d %b %Y at %H:%M} ({programme.timezone} time)"
@@ -103,12 +130,11 @@ async def request_arrived(
 ) -> None:
     expiry = programme.request_expiry_hours
     deadline = f"Please answer within {expiry} hours" if expiry else "Please answer"
-    queue(
+    _send_to(
         session,
         programme,
+        mentor,
         kind="request_arrived",
-        to=mentor.contact_email,
-        user_id=mentor.user_id,
         letter=Letter(
             subject=f"{student.display_name} would like you as their mentor",
             paragraphs=[
@@ -166,12 +192,11 @@ async def request_accepted(
         "What happens next: agree on your first meeting within the next two weeks, then meet "
         "about once a month until the programme ends."
     )
-    queue(
+    _send_to(
         session,
         programme,
+        student,
         kind="request_accepted",
-        to=student.contact_email,
-        user_id=student.user_id,
         letter=Letter(
             subject=f"{mentor.display_name} accepted your request",
             paragraphs=[
@@ -184,12 +209,11 @@ async def request_accepted(
         ),
         now=now,
     )
-    queue(
+    _send_to(
         session,
         programme,
+        mentor,
         kind="request_accepted",
-        to=mentor.contact_email,
-        user_id=mentor.user_id,
         letter=Letter(
             subject=f"You are now {student.display_name}'s mentor",
             paragraphs=[
@@ -224,19 +248,17 @@ async def request_declined(
         subject = f"Your request to {mentor.display_name} was not accepted"
         why = f"\nTheir reason: {request.reason}" if request.reason else ""
         what = f"{mentor.display_name} cannot take you on as a mentee in {programme.name}.{why}"
-    queue(
+    _send_to(
         session,
         programme,
+        student,
         kind=f"request_{request.status.value.lower()}",
-        to=student.contact_email,
-        user_id=student.user_id,
         letter=Letter(
             subject=subject,
             paragraphs=[
                 f"Dear {student.display_name},",
                 what,
-                "You may ask another mentor now: browse the mentors who still have room and "
-                "send your next request.",
+                ASK_SOMEONE_ELSE,
             ],
             action=("Browse mentors", STUDENT_PAGE),
         ),
@@ -254,12 +276,11 @@ async def request_reminder(
     expires_at: datetime,
     now: datetime,
 ) -> None:
-    queue(
+    _send_to(
         session,
         programme,
+        mentor,
         kind="request_reminder",
-        to=mentor.contact_email,
-        user_id=mentor.user_id,
         letter=Letter(
             subject=f"Reminder: {student.display_name} is waiting for your answer",
             paragraphs=[
@@ -284,31 +305,28 @@ async def request_expired(
     student: StudentProfile,
     now: datetime,
 ) -> None:
-    queue(
+    _send_to(
         session,
         programme,
+        student,
         kind="request_expired",
-        to=student.contact_email,
-        user_id=student.user_id,
         letter=Letter(
             subject=f"Your request to {mentor.display_name} expired",
             paragraphs=[
                 f"Dear {student.display_name},",
                 f"{mentor.display_name} did not answer your request in {programme.name} in "
                 "time, so it has expired.",
-                "You may ask another mentor now: browse the mentors who still have room and "
-                "send your next request.",
+                ASK_SOMEONE_ELSE,
             ],
             action=("Browse mentors", STUDENT_PAGE),
         ),
         now=now,
     )
-    queue(
+    _send_to(
         session,
         programme,
+        mentor,
         kind="request_expired",
-        to=mentor.contact_email,
-        user_id=mentor.user_id,
         letter=Letter(
             subject=f"{student.display_name}'s request expired",
             paragraphs=[

@@ -27,7 +27,7 @@ from db.models import (
     StudentProfile,
 )
 from services import catalogue, events, programmes, requests
-from services.availability import LISTED, MentorState, record_change
+from services.availability import LISTED, MentorState, record_mentor_change
 from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from services.events import EventKind
 from services.text import email_address, free_text, one_line
@@ -208,13 +208,7 @@ async def save_profile(
             )
     await _replace_relations(session, profile.id, data)
     await session.flush()
-    record_change(
-        session,
-        before,
-        MentorState.of(profile),
-        pending_limit=programme.mentor_pending_limit,
-        now=now,
-    )
+    record_mentor_change(session, before, profile, programme, now=now)
     events.record(
         session, programme.id, EventKind.MENTOR_PROFILE_CHANGED, {"mentorId": profile.id}, now=now
     )
@@ -273,13 +267,7 @@ async def set_published(
         )
     profile.updated_at = now
     await session.flush()
-    record_change(
-        session,
-        before,
-        MentorState.of(profile),
-        pending_limit=programme.mentor_pending_limit,
-        now=now,
-    )
+    record_mentor_change(session, before, profile, programme, now=now)
     return profile
 
 

@@ -28,7 +28,7 @@ from db.models import (
     StudentProfile,
 )
 from services import events, mail, programmes
-from services.availability import Availability, MentorState, record_change
+from services.availability import Availability, MentorState, record_change, record_mentor_change
 from services.errors import DomainError, ErrorCode, forbidden, not_found
 from services.events import EventKind
 from services.text import free_text
@@ -384,13 +384,7 @@ async def accept(
         )
     await _release_other_requests_of(session, student, programme, now=now)
     await session.flush()
-    record_change(
-        session,
-        before,
-        MentorState.of(mentor),
-        pending_limit=programme.mentor_pending_limit,
-        now=now,
-    )
+    record_mentor_change(session, before, mentor, programme, now=now)
     await mail.request_accepted(
         session,
         programme,
@@ -537,13 +531,7 @@ async def _finish(
         now=now,
         by_coordinator=by_coordinator,
     )
-    record_change(
-        session,
-        before,
-        MentorState.of(mentor),
-        pending_limit=programme.mentor_pending_limit,
-        now=now,
-    )
+    record_mentor_change(session, before, mentor, programme, now=now)
     if status is RequestStatus.REJECTED:
         await mail.request_declined(
             session, programme, request, mentor=mentor, student=student, now=now

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Executable, Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -158,50 +158,43 @@ def _slots_left(programme: Programme, key: Any) -> Select[Any]:
 
 
 async def _by_field(session: AsyncSession, programme: Programme) -> list[SupplyDemand]:
-    slots = {
-        key: int(total or 0)
-        for key, total in await session.execute(
-            _slots_left(programme, MentorField.field_id).join(
-                MentorField, MentorField.mentor_id == MentorProfile.id
-            )
+    slots = _slots_left(programme, MentorField.field_id).join(
+        MentorField, MentorField.mentor_id == MentorProfile.id
+    )
+    looking = (
+        select(StudentProfile.field_id, func.count())
+        .where(
+            StudentProfile.programme_id == programme.id,
+            StudentProfile.matched.is_(False),
+            StudentProfile.field_id.is_not(None),
         )
-    }
-    looking = {
-        key: int(count)
-        for key, count in await session.execute(
-            select(StudentProfile.field_id, func.count())
-            .where(
-                StudentProfile.programme_id == programme.id,
-                StudentProfile.matched.is_(False),
-                StudentProfile.field_id.is_not(None),
-            )
-            .group_by(StudentProfile.field_id)
-        )
-    }
-    names = {key: name for key, name in await session.execute(select(Field.id, Field.name))}
-    return _table(slots, looking, names)
+        .group_by(StudentProfile.field_id)
+    )
+    return await _supply_and_demand(session, slots, looking, select(Field.id, Field.name))
 
 
 async def _by_language(session: AsyncSession, programme: Programme) -> list[SupplyDemand]:
-    slots = {
-        key: int(total or 0)
-        for key, total in await session.execute(
-            _slots_left(programme, MentorLanguage.language_code).join(
-                MentorLanguage, MentorLanguage.mentor_id == MentorProfile.id
-            )
-        )
-    }
-    looking = {
-        key: int(count)
-        for key, count in await session.execute(
-            select(StudentLanguage.language_code, func.count())
-            .join(StudentProfile, StudentProfile.id == StudentLanguage.student_id)
-            .where(StudentProfile.programme_id == programme.id, StudentProfile.matched.is_(False))
-            .group_by(StudentLanguage.language_code)
-        )
-    }
-    names = {key: name for key, name in await session.execute(select(Language.code, Language.name))}
-    return _table(slots, looking, names)
+    slots = _slots_left(programme, MentorLanguage.language_code).join(
+        MentorLanguage, MentorLanguage.mentor_id == MentorProfile.id
+    )
+    looking = (
+        select(StudentLanguage.language_code, func.count())
+        .join(StudentProfile, StudentProfile.id == StudentLanguage.student_id)
+        .where(StudentProfile.programme_id == programme.id, StudentProfile.matched.is_(False))
+        .group_by(StudentLanguage.language_code)
+    )
+    return await _supply_and_demand(session, slots, looking, select(Language.code, Language.name))
+
+
+async def _supply_and_demand(
+    session: AsyncSession, slots: Executable, looking: Executable, names: Executable
+) -> list[SupplyDemand]:
+    """Each query yields (key, number) rows, or (key, name) for `names`."""
+    return _table(
+        {key: int(total or 0) for key, total in await session.execute(slots)},
+        {key: int(count) for key, count in await session.execute(looking)},
+        {key: name for key, name in await session.execute(names)},
+    )
 
 
 def _table(
