@@ -64,7 +64,13 @@ class _Feed:
         for group in self._groups.values():
             group.ensure_running()
 
-    def join(self, topic: Topic[T], size: int) -> Listener[T]:
+    def join(
+        self,
+        topic: Topic[T],
+        size: int,
+        pick: Callable[[T], T | None] | None,
+        subscribers: Callable[[], int] | None,
+    ) -> Listener[T]:
         group: Group[T] | None = self._groups.get(topic.key)
         if group is None:
             group = Group(topic, self.last)
@@ -75,7 +81,7 @@ class _Feed:
                 for route in topic.routes:
                     self._routed[route].add(group)
             group.ensure_running()
-        listener = Listener(group, size)
+        listener = Listener(group, size, pick, subscribers)
         group.listeners.add(listener)
         return listener
 
@@ -113,7 +119,9 @@ class _Feed:
 
     @property
     def listener_count(self) -> int:
-        return sum(len(group.listeners) for group in self._groups.values())
+        return sum(
+            listener.subscribers for group in self._groups.values() for listener in group.listeners
+        )
 
     def stop(self) -> None:
         if self.task is not None:
@@ -245,13 +253,22 @@ class EventHub:
             await self.broker.publish(self.channel(programme_id), message)
 
     @asynccontextmanager
-    async def listen(self, programme_id: int, topic: Topic[T]) -> AsyncIterator[Listener[T]]:
+    async def listen(
+        self,
+        programme_id: int,
+        topic: Topic[T],
+        pick: Callable[[T], T | None] | None = None,
+        *,
+        subscribers: Callable[[], int] | None = None,
+    ) -> AsyncIterator[Listener[T]]:
+        """Listen to a topic's items (or those `pick` keeps, as it returns them), on behalf of
+        one subscriber or of as many as `subscribers` says (a shared execution)."""
         feed = self._feeds.get(programme_id)
         if feed is None:
             feed = self._feeds[programme_id] = _Feed(self, programme_id)
             feed.ensure_running()
         await feed.ready.wait()
-        listener = feed.join(topic, self.queue_size)
+        listener = feed.join(topic, self.queue_size, pick, subscribers)
         try:
             yield listener
         finally:

@@ -19,6 +19,10 @@ log = logging.getLogger("mentori.events")
 T = TypeVar("T")
 Route = tuple[str, Any]
 
+FELL_BEHIND = (
+    "These live updates fell too far behind (the connection is too slow); subscribe again "
+    "and refetch what you show."
+)
 MAX_INBOX = 10_000  # events waiting for a topic's preparation before its listeners restart
 PREPARE_PAUSES = (0.1, 0.3, 1.0, 3.0)  # retries of a failed preparation (the database)
 
@@ -41,11 +45,20 @@ class Topic(Generic[T]):
 
 
 class Listener(Generic[T]):
-    """One subscriber's bounded queue of prepared items."""
+    """One subscriber's bounded queue of prepared items: all the topic's, or those `pick`
+    keeps (returning the item as this listener sees it, or None to pass it by)."""
 
-    def __init__(self, group: Group[T], size: int) -> None:
+    def __init__(
+        self,
+        group: Group[T],
+        size: int,
+        pick: Callable[[T], T | None] | None,
+        subscribers: Callable[[], int] | None = None,
+    ) -> None:
         self._group = group
         self._size = size
+        self._pick = pick
+        self._subscribers = subscribers
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._serial = itertools.count()
         self._arrived = asyncio.Event()
@@ -55,6 +68,11 @@ class Listener(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    @property
+    def subscribers(self) -> int:
+        """The subscribers this listener serves (one, or those of a shared execution)."""
+        return 1 if self._subscribers is None else self._subscribers()
 
     @property
     def group(self) -> Group[T]:
@@ -68,6 +86,11 @@ class Listener(Generic[T]):
     def offer(self, item: T) -> None:
         if self._behind or self._closed:
             return
+        if self._pick is not None:
+            picked = self._pick(item)
+            if picked is None:
+                return
+            item = picked
         topic = self._group.topic
         if topic.coalesce is None:
             key: Hashable = next(self._serial)

@@ -15,15 +15,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
 from strawberry.types.unset import UnsetType
 
 from app.auth import InvalidToken, TokenVerifier, authenticate, bearer
 from app.clock import Clock
 from app.events import EventHub
 from app.settings import Settings
+from app.shared_subscriptions import SharedSubscriptions
 from app.unit_of_work import UnitOfWork
 from schema.context import Context
 from schema.errors import INVALID_QUERY
@@ -71,7 +76,38 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
 FALLBACK_CODE = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
+class MentoriTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, with subscriptions alike served by one shared execution."""
+
+    view: MentoriGraphQL
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        shared = self.view.shared
+        key = shared.key(
+            operation.query, operation.variables, operation.operation_name, self.context
+        )
+        if key is None:
+            await super().run_operation(operation)
+            return
+        await shared.serve(
+            key,
+            operation.id,
+            operation.query,
+            operation.variables,
+            operation.operation_name,
+            self.context,
+            self._send_text,
+            operation.send_operation_message,
+        )
+
+    async def _send_text(self, text: str) -> None:
+        assert isinstance(self.websocket, ASGIWebSocketAdapter)
+        await self.websocket.ws.send_text(text)
+
+
 class MentoriGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = MentoriTransportWS
+
     def __init__(
         self,
         schema: Any,
@@ -96,6 +132,9 @@ class MentoriGraphQL(GraphQL[Context, None]):
         self.hub = hub
         self.clock = clock
         self.verifier = verifier
+        self.shared = SharedSubscriptions(
+            self.schema, self.encode_json_string, queue_size=settings.subscriber_queue_size
+        )
         self._expiries: dict[int, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -162,7 +201,6 @@ class MentoriGraphQL(GraphQL[Context, None]):
                 )
             except InvalidToken as error:
                 context.auth_error = str(error)
-            context.loaders = context.fresh_loaders()
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -179,7 +217,6 @@ class MentoriGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError(
                 {"code": "UNAUTHENTICATED", "message": f"Token refused: {error}"}
             ) from error
-        context.loaders = context.fresh_loaders()
         if isinstance(context.request, WebSocket):
             self._close_when_token_expires(context, context.request)
         return {"viewer": {"role": context.viewer.role.value, "name": context.viewer.name}}

@@ -7,7 +7,7 @@ resolved with fresh loaders and short sessions, never with the connection's."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -17,7 +17,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.clock import Clock
-from app.fanout import FellBehind, Listener, Topic
+from app.fanout import FELL_BEHIND, FellBehind, Listener, Topic
 from app.unit_of_work import UnitOfWork
 from db.models import Role
 from resolvers.mentors import mentor_filter
@@ -26,19 +26,17 @@ from schema.context import Context, Info, Loaders
 from schema.inputs import MentorFilter
 from schema.live import MentorAvailabilityEvent, ProgrammeEvent, ProgrammeStats, RequestEvent
 from schema.permissions import IsCoordinator
+from schema.sharing import SHARED_BY_ROLE
 from schema.types import MentorRequestType
 from services import live, programmes, search, stats
 from services.errors import DomainError, ErrorCode
 from services.events import EventKind, RecordedEvent
 from services.live import AvailabilityUpdate, RequestEventKind
+from services.search import MentorFacts
 from services.search import MentorFilter as SearchFilter
 from services.viewer import Viewer, require_role
 
 T = TypeVar("T")
-FELL_BEHIND = (
-    "These live updates fell too far behind (the connection is too slow); subscribe again "
-    "and refetch what you show."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +44,9 @@ class AvailabilityItem:
     seq: int
     at: datetime
     update: AvailabilityUpdate
-    shown: bool
+    facts: MentorFacts | None  # None: the mentor is gone (or not in this programme)
     loaders: Loaders
+    shown: bool = False  # set for each listener by its filter (see _availability_pick)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +64,9 @@ class FeedItem:
     summary: str
 
 
-def _availability_topic(
-    context: Context, programme_id: int, flt: SearchFilter, *, coordinator: bool
-) -> Topic[AvailabilityItem]:
+def _availability_topic(context: Context, programme_id: int) -> Topic[AvailabilityItem]:
+    """One topic for every filter: each batch's mentors are read once, and each listener's
+    filter is judged in memory against what was read (`_availability_pick`)."""
     uow = context.uow
 
     async def prepare(batch: list[RecordedEvent]) -> list[AvailabilityItem]:
@@ -79,27 +78,33 @@ def _availability_topic(
         if not changes:
             return []
         mentor_ids = [update.mentor_id for _, update in changes]
-        matched = await uow.read(
-            lambda s: live.matching_mentor_ids(s, programme_id, mentor_ids, flt)
-        )
+        facts = await uow.read(lambda s: search.mentor_facts(s, mentor_ids))
         loaders = Loaders.build(uow, None)  # fresh for this batch, shared by its subscribers
-        items = []
-        for event, update in changes:
-            shown = live.shown_to(
-                update, coordinator=coordinator, flt=flt, matches=update.mentor_id in matched
-            )
-            if shown is not None:
-                items.append(AvailabilityItem(event.seq, event.created_at, update, shown, loaders))
-        return items
+        return [
+            AvailabilityItem(event.seq, event.created_at, update, found, loaders)
+            for event, update in changes
+            if (found := facts.get(update.mentor_id)) is None or found.programme_id == programme_id
+        ]
 
     return Topic(
-        key=("availability", programme_id, coordinator, flt),
+        key=("availability", programme_id),
         prepare=prepare,
         routes=live.AVAILABILITY_ROUTES,
         # A client that falls behind gets each mentor's latest change only.
         coalesce=lambda item: item.update.mentor_id,
         merge=lambda queued, newer: replace(newer, update=newer.update.since(queued.update)),
     )
+
+
+def _availability_pick(
+    flt: SearchFilter, *, coordinator: bool
+) -> Callable[[AvailabilityItem], AvailabilityItem | None]:
+    def pick(item: AvailabilityItem) -> AvailabilityItem | None:
+        matches = item.facts is not None and search.picks(flt, item.facts)
+        shown = live.shown_to(item.update, coordinator=coordinator, flt=flt, matches=matches)
+        return None if shown is None else replace(item, shown=shown)
+
+    return pick
 
 
 def _requests_topic(context: Context, programme_id: int, viewer: Viewer) -> Topic[RequestItem]:
@@ -186,7 +191,8 @@ class Subscription:
         description=(
             "Students and coordinators: each change of availability of the mentors the filter "
             "picks (the same filter as the search), with the remaining capacity."
-        )
+        ),
+        metadata=SHARED_BY_ROLE,
     )
     async def mentor_availability_changed(
         self,
@@ -199,8 +205,9 @@ class Subscription:
         flt = live.normalized(mentor_filter(filter))
         await context.uow.read(lambda s: search.check_filter(s, flt))
         key = await _programme_id(context, programme_id)
-        topic = _availability_topic(context, key, flt, coordinator=viewer.is_coordinator)
-        async with context.hub.listen(key, topic) as listener:
+        topic = _availability_topic(context, key)
+        pick = _availability_pick(flt, coordinator=viewer.is_coordinator)
+        async with context.listen(key, topic, pick) as listener:
             async for item in _live(listener):
                 context.use_event_loaders(item.loaders.for_viewer(context.uow, viewer))
                 yield MentorAvailabilityEvent.of(
@@ -224,7 +231,7 @@ class Subscription:
         context = info.context
         viewer = require_role(context.viewer, Role.STUDENT, Role.MENTOR)
         key = await _programme_id(context, programme_id)
-        async with context.hub.listen(key, _requests_topic(context, key, viewer)) as listener:
+        async with context.listen(key, _requests_topic(context, key, viewer)) as listener:
             async for item in _live(listener):
                 context.use_event_loaders(item.loaders)
                 yield RequestEvent(seq=item.seq, kind=item.kind, at=item.at, request=item.request)
@@ -241,7 +248,7 @@ class Subscription:
         context = info.context
         require_role(context.viewer, Role.COORDINATOR)
         key = await _programme_id(context, programme_id)
-        async with context.hub.listen(key, _stats_topic(context, key)) as listener:
+        async with context.listen(key, _stats_topic(context, key)) as listener:
             shared = listener.latest
             last = (
                 shared
@@ -266,7 +273,7 @@ class Subscription:
         context = info.context
         require_role(context.viewer, Role.COORDINATOR)
         key = await _programme_id(context, programme_id)
-        async with context.hub.listen(key, _feed_topic(context, key)) as listener:
+        async with context.listen(key, _feed_topic(context, key)) as listener:
             last = listener.start if after is None else after
             while True:
                 # What the log holds up to where the live items begin, then those items.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -16,6 +17,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from app.clock import Clock
 from app.events import EventHub
+from app.fanout import Listener, Topic
 from app.settings import Settings
 from app.unit_of_work import UnitOfWork
 from db.models import DegreeLevel, Field, Language, Match, MentorProfile, Programme, StudentProfile
@@ -25,6 +27,7 @@ from services.viewer import Viewer
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 def _loader(
@@ -97,20 +100,31 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
-    _loaders: Loaders = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._loaders = Loaders.build(self.uow, self.viewer)
+    # How many subscribers this context's subscription serves (more when shared, see
+    # app/shared_subscriptions.py); counted while it listens.
+    subscribers: Callable[[], int] | None = None
+    # Built on first use: a WebSocket connection that only subscribes never needs its own.
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
     @property
     def loaders(self) -> Loaders:
         """This request's loaders; while a subscription event is resolved, that event's own."""
         event_loaders = _event_loaders.get()
-        return self._loaders if event_loaders is None else event_loaders
+        if event_loaders is not None:
+            return event_loaders
+        if self._loaders is None:
+            self._loaders = Loaders.build(self.uow, self.viewer)
+        return self._loaders
 
     @loaders.setter
     def loaders(self, value: Loaders) -> None:
         self._loaders = value
+
+    def listen(
+        self, programme_id: int, topic: Topic[T], pick: Callable[[T], T | None] | None = None
+    ) -> AbstractAsyncContextManager[Listener[T]]:
+        """Listen to a programme's events for this context's subscribers."""
+        return self.hub.listen(programme_id, topic, pick, subscribers=self.subscribers)
 
     def use_event_loaders(self, loaders: Loaders) -> None:
         """Resolve the subscription event about to be yielded (by this task) with these."""

@@ -19,6 +19,7 @@ from schema.enums import (
     RequestStatus,
     Role,
 )
+from schema.sharing import PER_VIEWER
 from services import expiry, programmes
 from services.availability import MentorState
 
@@ -150,7 +151,8 @@ class Mentor(relay.Node):
         return await info.context.loaders.mentor_degree_levels.load(self.row.id)
 
     @strawberry.field(
-        description="Visible only to the mentor and to a student whose request they accepted."
+        description="Visible only to the mentor and to a student whose request they accepted.",
+        metadata=PER_VIEWER,
     )
     async def contact_email(self, info: Info) -> str | None:
         if info.context.viewer is None:
@@ -200,7 +202,8 @@ class Student(relay.Node):
         return [Language.from_row(r) for r in rows]
 
     @strawberry.field(
-        description="Visible only to the student and to the mentor who accepted their request."
+        description="Visible only to the student and to the mentor who accepted their request.",
+        metadata=PER_VIEWER,
     )
     async def contact_email(self, info: Info) -> str | None:
         if info.context.viewer is None:

@@ -1,6 +1,6 @@
 """Who receives which live update, and what it says: the rules behind the subscriptions.
 
-The mentor filter is the search's own (services/mentors.py), run over the mentors an event
+The mentor filter is the search's own (services/search.py), judged for the mentors an event
 names; a student is told of a mentor only while that mentor is listed, and of the change that
 takes a listed mentor off the list (with the mentor itself withheld)."""
 
@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MentorProfile, MentorRequest, Programme, StudentProfile
+from db.models import MentorProfile, MentorRequest, StudentProfile
 from services import events, request_lists
 from services.availability import LISTED, Availability
 from services.errors import DomainError
 from services.events import EventKind, RecordedEvent
-from services.search import MentorFilter, filter_query
+from services.search import MentorFilter
 from services.viewer import Viewer
 
 
@@ -105,21 +105,6 @@ def normalized(flt: MentorFilter) -> MentorFilter:
         availability=tuple(sorted(set(flt.availability))),
         text=flt.text.strip() if flt.text and flt.text.strip() else None,
     )
-
-
-async def matching_mentor_ids(
-    session: AsyncSession, programme_id: int, mentor_ids: Sequence[int], flt: MentorFilter
-) -> set[int]:
-    """Which of these mentors the filter's criteria pick, whatever their availability now (the
-    search's own query, narrowed to the given ids); availability is judged per event."""
-    programme = await session.get(Programme, programme_id)
-    if not mentor_ids or programme is None:
-        return set()
-    query = filter_query(programme, replace(flt, availability=()), listed_only=False)
-    ids = await session.scalars(
-        query.with_only_columns(MentorProfile.id).where(MentorProfile.id.in_(set(mentor_ids)))
-    )
-    return set(ids)
 
 
 def shown_to(

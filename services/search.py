@@ -3,7 +3,8 @@ subscriptions narrow the same query to the mentors an event is about)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,15 @@ from services.viewer import Viewer, require_role
 
 MAX_TEXT = 200
 MAX_WORDS = 8
+# The profile's words a text search looks in.
+SEARCHED = (
+    MentorProfile.display_name,
+    MentorProfile.headline,
+    MentorProfile.educational_background,
+    MentorProfile.professional_background,
+    MentorProfile.career_experience,
+    MentorProfile.city,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,25 +109,96 @@ def filter_query(
         query = query.where(MentorProfile.location == flt.location)
     if flt.remote_ok is not None:
         query = query.where(MentorProfile.remote_ok == flt.remote_ok)
-    if flt.text and flt.text.strip():
-        for word in flt.text.lower().split()[:MAX_WORDS]:
-            # Escaped, so "snake_case" or "100%" is searched for as written.
-            query = query.where(
-                or_(
-                    *(
-                        func.lower(column).contains(word, autoescape=True)
-                        for column in (
-                            MentorProfile.display_name,
-                            MentorProfile.headline,
-                            MentorProfile.educational_background,
-                            MentorProfile.professional_background,
-                            MentorProfile.career_experience,
-                            MentorProfile.city,
-                        )
-                    )
-                )
-            )
+    for word in _words(flt):
+        # Escaped, so "snake_case" or "100%" is searched for as written.
+        query = query.where(
+            or_(*(func.lower(column).contains(word, autoescape=True) for column in SEARCHED))
+        )
     return query
+
+
+def _words(flt: MentorFilter) -> list[str]:
+    return flt.text.lower().split()[:MAX_WORDS] if flt.text else []
+
+
+@dataclass(frozen=True, slots=True)
+class MentorFacts:
+    """What a filter looks at in one mentor's profile (availability aside, which changes with
+    every event): the live updates judge many filters against a few mentors in memory."""
+
+    programme_id: int
+    languages: frozenset[str]
+    field_ids: frozenset[int]
+    degree_levels: frozenset[DegreeLevel]
+    has_doctorate: bool
+    location: Location
+    remote_ok: bool
+    searched: tuple[str, ...]  # the SEARCHED columns, lower-cased
+
+
+def picks(flt: MentorFilter, facts: MentorFacts) -> bool:
+    """Whether `filter_query` (availability aside) would pick this mentor: the same criteria,
+    for a mentor already in memory (tests/services/test_search_facts.py holds them equal)."""
+    return (
+        (not flt.languages or not facts.languages.isdisjoint(c.lower() for c in flt.languages))
+        and (not flt.field_ids or not facts.field_ids.isdisjoint(flt.field_ids))
+        and (flt.degree_level is None or flt.degree_level in facts.degree_levels)
+        and (flt.has_doctorate is None or facts.has_doctorate == flt.has_doctorate)
+        and (flt.location is None or facts.location == flt.location)
+        and (flt.remote_ok is None or facts.remote_ok == flt.remote_ok)
+        and all(any(word in text for text in facts.searched) for word in _words(flt))
+    )
+
+
+async def mentor_facts(
+    session: AsyncSession, mentor_ids: Collection[int]
+) -> dict[int, MentorFacts]:
+    """The facts of these mentors (those that exist), in four short reads."""
+    wanted = sorted(set(mentor_ids))
+    if not wanted:
+        return {}
+    languages: dict[int, set[str]] = defaultdict(set)
+    fields: dict[int, set[int]] = defaultdict(set)
+    levels: dict[int, set[DegreeLevel]] = defaultdict(set)
+    for mentor_id, code in await session.execute(
+        select(MentorLanguage.mentor_id, MentorLanguage.language_code).where(
+            MentorLanguage.mentor_id.in_(wanted)
+        )
+    ):
+        languages[mentor_id].add(code)
+    for mentor_id, field_id in await session.execute(
+        select(MentorField.mentor_id, MentorField.field_id).where(MentorField.mentor_id.in_(wanted))
+    ):
+        fields[mentor_id].add(field_id)
+    for mentor_id, level in await session.execute(
+        select(MentorDegreeLevel.mentor_id, MentorDegreeLevel.degree_level).where(
+            MentorDegreeLevel.mentor_id.in_(wanted)
+        )
+    ):
+        levels[mentor_id].add(level)
+    rows = await session.execute(
+        select(
+            MentorProfile.id,
+            MentorProfile.programme_id,
+            MentorProfile.has_doctorate,
+            MentorProfile.location,
+            MentorProfile.remote_ok,
+            *SEARCHED,
+        ).where(MentorProfile.id.in_(wanted))
+    )
+    return {
+        row[0]: MentorFacts(
+            programme_id=row[1],
+            languages=frozenset(languages[row[0]]),
+            field_ids=frozenset(fields[row[0]]),
+            degree_levels=frozenset(levels[row[0]]),
+            has_doctorate=row[2],
+            location=row[3],
+            remote_ok=row[4],
+            searched=tuple((text or "").lower() for text in row[5:]),
+        )
+        for row in rows
+    }
 
 
 def can_search(viewer: Viewer | None) -> Viewer:
