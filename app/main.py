@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     graphql = MentoriGraphQL(
         schema, settings=settings, uow=uow, hub=hub, clock=clock, verifier=TokenVerifier(settings)
     )
+    metrics.shared_executions.set_function(lambda: graphql.shared.stream_count)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         finally:
             await scheduler.stop()
             await mailer.stop()
+            await graphql.shared.stop()
             await hub.stop()
             await engine.dispose()
 

@@ -32,6 +32,11 @@ class Metrics:
             "Live GraphQL subscriptions in this process.",
             registry=self.registry,
         )
+        self.shared_executions = Gauge(
+            "mentori_shared_subscription_executions",
+            "Executions serving subscribers alike (same document, variables and role).",
+            registry=self.registry,
+        )
 
     def extension(self) -> type[SchemaExtension]:
         metrics = self
