@@ -217,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                 proxy_headers=True,
                 log_level="info",
                 # Live messages are a few hundred bytes: compression saves nothing on them and
-                # costs ~40 KB of zlib state per idle connection (bench/, README Performance).
+                # costs ~40 KB of zlib state per idle connection; wsproto holds the least per
+                # connection of uvicorn's WebSocket protocols (README, Performance).
+                ws="wsproto",
                 ws_per_message_deflate=False,
             )
     return 0

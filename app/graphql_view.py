@@ -22,6 +22,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types.unset import UnsetType
 
 from app.auth import InvalidToken, TokenVerifier, authenticate, bearer
@@ -100,6 +101,13 @@ class MentoriTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             operation.send_operation_message,
         )
 
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        # Thousands of connections sit idle after this: keep nothing they no longer need (the
+        # cancelled timeout task holds its frames; the token is verified and kept no longer).
+        self.connection_init_timeout_task = None
+        self.context.connection_params = None
+
     async def _send_text(self, text: str) -> None:
         assert isinstance(self.websocket, ASGIWebSocketAdapter)
         await self.websocket.ws.send_text(text)
@@ -166,12 +174,14 @@ class MentoriGraphQL(GraphQL[Context, None]):
         assert context.viewer_expires_at is not None
         delay = max(context.viewer_expires_at.timestamp() - time.time(), 0.0)
 
-        def close() -> None:
-            task = asyncio.create_task(_close_expired(websocket))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+        self._expiries[id(context)] = asyncio.get_running_loop().call_later(
+            delay, self._close_expired, websocket
+        )
 
-        self._expiries[id(context)] = asyncio.get_running_loop().call_later(delay, close)
+    def _close_expired(self, websocket: WebSocket) -> None:
+        task = asyncio.create_task(_close_expired(websocket))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def _context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -119,40 +119,52 @@ def _fell_behind_payload() -> Message:
 
 
 class _Member:
-    """One subscriber of a shared stream: its queue of encoded results."""
+    """One subscriber of a shared stream: its queue of encoded results. Kept small (thousands
+    are idle at once): no queue until a result waits, no future until it waits for one."""
 
-    __slots__ = ("_end", "_size", "_texts", "_wake")
+    __slots__ = ("_end", "_size", "_texts", "_waiter")
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._texts: deque[str] = deque()
-        self._wake = asyncio.Event()
+        self._texts: list[str] = []
+        self._waiter: asyncio.Future[None] | None = None
         self._end: _End | None = None
 
     def offer(self, payload: str) -> None:
         if self._end is not None:
             return
         if len(self._texts) >= self._size:
-            self._texts.clear()  # dropped, not kept: a client that does not read holds no memory
+            self._texts = []  # dropped, not kept: a client that does not read holds no memory
             self.end(_End(fell_behind=True))
             return
         self._texts.append(payload)
-        self._wake.set()
+        self._wake()
 
     def end(self, how: _End) -> None:
         if self._end is None:
             self._end = how
-            self._wake.set()
+            self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def run(self, operation_id: str, send_text: SendText, send: SendMessage) -> None:
         prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":'
         while True:
             while self._texts:
-                await send_text(prefix + self._texts.popleft() + "}")
+                texts, self._texts = self._texts, []
+                for text in texts:
+                    await send_text(prefix + text + "}")
+                if self._end is not None and self._end.fell_behind:
+                    break
             if self._end is not None:
                 break
-            self._wake.clear()
-            await self._wake.wait()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         if self._end.errors is not None:
             await send({"id": operation_id, "type": "error", "payload": self._end.errors})
             return

@@ -78,7 +78,8 @@ def table(results: dict[str, Any]) -> Table:
                 _ms(f, "p99_ms"),
                 _ms(f, "max_ms"),
                 f"delivered {100 * f['delivered_share']:.2f}%, "
-                f"{f['kib_per_subscriber'] * 1.024:.1f} KB/subscriber",
+                f"{f['kib_per_subscriber'] * 1.024:.1f} KB/subscriber "
+                f"({f.get('kib_per_subscriber_with_setup', 0) * 1.024:.1f} with set-up)",
             )
         out.add_row(
             "",

@@ -121,7 +121,9 @@ def uvicorn_process(
                     "--log-level",
                     "warning",
                     "--no-access-log",
-                    # As `mentori serve` runs it (app/cli.py): no per-message compression.
+                    # As `mentori serve` runs it (app/cli.py): wsproto, no per-message compression.
+                    "--ws",
+                    "wsproto",
                     "--ws-per-message-deflate",
                     "false",
                     # Extra uvicorn options for both servers, to try settings side by side.

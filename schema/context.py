@@ -88,7 +88,7 @@ def _counterparts_loader(uow: UnitOfWork, viewer: Viewer | None) -> DataLoader[i
 _event_loaders: ContextVar[Loaders | None] = ContextVar("mentori_event_loaders", default=None)
 
 
-@dataclass
+@dataclass(slots=True)  # one per WebSocket connection, thousands at once: no __dict__
 class Context:
     settings: Settings
     uow: UnitOfWork

@@ -70,6 +70,7 @@ async def server_process(env: dict[str, str], log: Path) -> AsyncIterator[Api]:
         process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"),
             *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+            *("--ws", "wsproto", "--ws-per-message-deflate", "false"),  # as app/cli.py runs it
             cwd=ROOT,
             env=env,
             stdout=output,
