@@ -90,16 +90,13 @@ class MentoriTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         if key is None:
             await super().run_operation(operation)
             return
-        await shared.serve(
-            key,
-            operation.id,
-            operation.query,
-            operation.variables,
-            operation.operation_name,
-            self.context,
-            self._send_text,
-            operation.send_operation_message,
+        stream, member = shared.join(
+            key, operation.query, operation.variables, operation.operation_name, self.context
         )
+        try:
+            await member.run(operation.id, self._send_text, operation.send_operation_message)
+        finally:
+            stream.leave(member)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -148,7 +145,15 @@ class MentoriGraphQL(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            await self._serve_websocket(WebSocket(scope, receive=receive, send=send))
+            # Served here, not in a helper: each idle connection holds this call's frame.
+            websocket = WebSocket(scope, receive=receive, send=send)
+            context = self._context(websocket, websocket)
+            try:
+                await self.run(websocket, context=context)
+            finally:
+                expiry = self._expiries.pop(id(context), None)
+                if expiry is not None:
+                    expiry.cancel()
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -159,15 +164,6 @@ class MentoriGraphQL(GraphQL[Context, None]):
         except HTTPException as refused:
             response = _refusal(request, refused)
         await response(scope, receive, send)
-
-    async def _serve_websocket(self, websocket: WebSocket) -> None:
-        context = self._context(websocket, websocket)
-        try:
-            await self.run(websocket, context=context)
-        finally:
-            expiry = self._expiries.pop(id(context), None)
-            if expiry is not None:
-                expiry.cancel()
 
     def _close_when_token_expires(self, context: Context, websocket: WebSocket) -> None:
         # Against real time, as the token itself was verified (PyJWT), not the app's clock.

@@ -289,19 +289,16 @@ class SharedSubscriptions:
             self._shapes.move_to_end(cache_key)
         return shape
 
-    async def serve(
+    def join(
         self,
         key: Hashable,
-        operation_id: str,
         query: str,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         context: Context,
-        send_text: SendText,
-        send: SendMessage,
-    ) -> None:
-        """Serve one subscriber from the shared execution (started if there is none) until
-        the execution ends or the subscriber leaves (this task is cancelled)."""
+    ) -> tuple[_Stream, _Member]:
+        """A new subscriber of the shared execution for `key` (started if there is none): the
+        caller runs `member.run` until it returns or is cancelled, then `stream.leave(member)`."""
         stream = self._streams.get(key)
         if stream is None:
             stream = self._streams[key] = _Stream(
@@ -309,10 +306,7 @@ class SharedSubscriptions:
             )
         member = _Member(self.queue_size)
         stream.members.add(member)
-        try:
-            await member.run(operation_id, send_text, send)
-        finally:
-            stream.leave(member)
+        return stream, member
 
     def forget(self, stream: _Stream) -> None:
         if self._streams.get(stream.key) is stream:
