@@ -1,9 +1,11 @@
 """Live updates (graphql-transport-ws), and the programme's counters for a first paint.
 
 Each subscription checks who may ask, then listens to its programme's events through the event
-hub (app/events.py) under a topic: the work per batch of events (database reads, filtering) is
-done once per topic and shared by every subscriber alike (same role and filter). Each event is
-resolved with fresh loaders and short sessions, never with the connection's."""
+hub (app/events.py) under a topic: the database reads per batch of events are done once per
+topic and shared by its listeners (availability: one topic per programme, each listener's
+filter judged in memory). Subscribers alike also share one execution of their selection set
+(app/shared_subscriptions.py). Each event is resolved with fresh loaders and short sessions,
+never with the connection's."""
 
 from __future__ import annotations
 
