@@ -93,6 +93,8 @@ class MentoriTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         stream, member = shared.join(
             key, operation.query, operation.variables, operation.operation_name, self.context
         )
+        # The shared execution has the document and the variables: no copy kept per subscriber.
+        operation.query, operation.variables = stream.query, None
         try:
             await member.run(operation.id, self._send_text, operation.send_operation_message)
         finally:

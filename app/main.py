@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         mailer.start()
         if settings.scheduler_enabled:
             scheduler.start()
+        if settings.gc_freeze_at_start:
+            gc.collect()  # start-up's garbage goes now; what it keeps is never scanned again
+            gc.freeze()
         try:
             yield
         finally:

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     mail_retry_max_seconds: float = 3600.0  # ...up to this
     mail_max_attempts: int = 30  # about a day of retries before a message is marked FAILED
 
+    # What start-up built (schema, mappers, modules: most of the heap) is set aside from the
+    # garbage collector's full passes, which otherwise scan it again and again (pauses of a
+    # second with 10,000 subscribers: README, Performance). Off in tests, which start many apps.
+    gc_freeze_at_start: bool = True
+
     # Periodic tasks (expiry, reminders, survey announcements, date-of-birth clearing).
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = 60.0

@@ -187,6 +187,7 @@ class _Stream:
     ) -> None:
         self.registry = registry
         self.key = key
+        self.query = query
         self.members: set[_Member] = set()
         # Its own context: it outlives the subscriber that started it, and its live listener
         # stands for every member.

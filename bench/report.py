@@ -158,6 +158,8 @@ def plot(results: dict[str, Any], path: Path) -> Path:
         bins = _bins([samples[s] for s in series])
         for label in series:
             values = [1000 * v for v in samples[label]]
+            if not values:
+                continue  # nothing arrived (the table says so): nothing to draw
             weights = [1 / len(values)] * len(values)  # shares, so unequal counts compare
             axis.hist(
                 values, bins=bins, weights=weights, histtype="step", linewidth=1.5, label=label

@@ -15,6 +15,12 @@ from db import demo
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 from db.models import Base
+
+# One pytest process starts many apps: freezing its heap at each start would keep earlier
+# tests' cyclic garbage forever (and silence its ResourceWarnings). Servers started for a test
+# as subprocesses inherit this too.
+os.environ.setdefault("GC_FREEZE_AT_START", "false")
+
 from tests.support import (
     Api,
     FakeClock,
