@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +28,7 @@ from app.clock import Clock
 from app.events import EventHub
 from app.settings import Settings
 from app.shared_subscriptions import SharedSubscriptions
+from app.token_expiry import TokenExpiry
 from app.unit_of_work import UnitOfWork
 from schema.context import Context
 from schema.errors import INVALID_QUERY
@@ -142,8 +141,7 @@ class MentoriGraphQL(GraphQL[Context, None]):
         self.shared = SharedSubscriptions(
             self.schema, self.encode_json_string, queue_size=settings.subscriber_queue_size
         )
-        self._expiries: dict[int, asyncio.TimerHandle] = {}
-        self._closing: set[asyncio.Task[None]] = set()
+        self.expiry: TokenExpiry[WebSocket] = TokenExpiry(_close_expired)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -153,9 +151,7 @@ class MentoriGraphQL(GraphQL[Context, None]):
             try:
                 await self.run(websocket, context=context)
             finally:
-                expiry = self._expiries.pop(id(context), None)
-                if expiry is not None:
-                    expiry.cancel()
+                self.expiry.forget(websocket)
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -166,20 +162,6 @@ class MentoriGraphQL(GraphQL[Context, None]):
         except HTTPException as refused:
             response = _refusal(request, refused)
         await response(scope, receive, send)
-
-    def _close_when_token_expires(self, context: Context, websocket: WebSocket) -> None:
-        # Against real time, as the token itself was verified (PyJWT), not the app's clock.
-        assert context.viewer_expires_at is not None
-        delay = max(context.viewer_expires_at.timestamp() - time.time(), 0.0)
-
-        self._expiries[id(context)] = asyncio.get_running_loop().call_later(
-            delay, self._close_expired, websocket
-        )
-
-    def _close_expired(self, websocket: WebSocket) -> None:
-        task = asyncio.create_task(_close_expired(websocket))
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
 
     def _context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
@@ -226,7 +208,9 @@ class MentoriGraphQL(GraphQL[Context, None]):
                 {"code": "UNAUTHENTICATED", "message": f"Token refused: {error}"}
             ) from error
         if isinstance(context.request, WebSocket):
-            self._close_when_token_expires(context, context.request)
+            # Against real time, as the token itself was verified (PyJWT), not the app's clock.
+            assert context.viewer_expires_at is not None
+            self.expiry.watch(context.request, context.viewer_expires_at.timestamp())
         return {"viewer": {"role": context.viewer.role.value, "name": context.viewer.name}}
 
     def create_response(

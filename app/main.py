@@ -65,15 +65,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         mailer.start()
         if settings.scheduler_enabled:
             scheduler.start()
-        if settings.gc_freeze_at_start:
+        if settings.gc_tuned:
             gc.collect()  # start-up's garbage goes now; what it keeps is never scanned again
             gc.freeze()
+            _, middle, old = gc.get_threshold()
+            gc.set_threshold(settings.gc_young_threshold, middle, old)
         try:
             yield
         finally:
             await scheduler.stop()
             await mailer.stop()
             await graphql.shared.stop()
+            await graphql.expiry.stop()
             await hub.stop()
             await engine.dispose()
 

@@ -19,7 +19,7 @@ from db.models import Base
 # One pytest process starts many apps: freezing its heap at each start would keep earlier
 # tests' cyclic garbage forever (and silence its ResourceWarnings). Servers started for a test
 # as subprocesses inherit this too.
-os.environ.setdefault("GC_FREEZE_AT_START", "false")
+os.environ.setdefault("GC_TUNED", "false")
 
 from tests.support import (
     Api,
