@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import (
     DegreeLevel,
@@ -220,14 +221,39 @@ async def search(
     programme = await programmes.resolve(session, programme_id, now=now)
     await check_filter(session, flt)
     query = filter_query(programme, flt, listed_only=not viewer.is_coordinator)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    if after_id is not None:
-        query = query.where(MentorProfile.id > after_id)
-    rows = list(await session.scalars(query.order_by(MentorProfile.id).limit(first + 1)))
+    rows, total = await _page_and_count(session, query, first=first, after_id=after_id)
     return Page(
         items=rows[:first],
-        total_count=total or 0,
+        total_count=total,
         has_next_page=len(rows) > first,
         has_previous_page=after_id is not None,
         programme=programme,
     )
+
+
+async def _page_and_count(
+    session: AsyncSession, query: Select[MentorProfile], *, first: int, after_id: int | None
+) -> tuple[list[MentorProfile], int]:
+    """Up to `first + 1` mentors after the cursor, and how many the filter picks in all: one
+    statement, so the count always agrees with the page. Only a page past the end (after a
+    cursor, with no row to carry the count) counts on its own."""
+    total = func.count().over().label("total")
+    if after_id is None:
+        page = query.add_columns(total).order_by(MentorProfile.id).limit(first + 1)
+    else:
+        # The count takes in the mentors before the cursor too: the cursor applies outside it.
+        picked = query.add_columns(total).subquery()
+        mentor = aliased(MentorProfile, picked)
+        page = (
+            select(mentor, picked.c.total)
+            .where(mentor.id > after_id)
+            .order_by(mentor.id)
+            .limit(first + 1)
+        )
+    rows = (await session.execute(page)).all()
+    if rows:
+        return [row[0] for row in rows], rows[0][1]
+    if after_id is None:
+        return [], 0
+    total_count = await session.scalar(select(func.count()).select_from(query.subquery()))
+    return [], total_count or 0

@@ -213,6 +213,20 @@ async def test_pages_walk_every_mentor_once_with_the_total_on_each_page(api: Api
         assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
 
 
+async def test_a_page_past_the_last_mentor_is_empty_and_keeps_the_total(api: Api) -> None:
+    await f.programme(api)
+    for n in range(3):
+        await f.mentor(api, displayName=f"Mentor {n}")
+    student = await f.student(api)
+    last = await search(api, student, first=3)
+    assert last["pageInfo"]["hasNextPage"] is False
+    past = await search(api, student, first=3, after=last["pageInfo"]["endCursor"])
+    assert past["edges"] == []
+    assert past["totalCount"] == 3
+    assert past["pageInfo"]["hasNextPage"] is False
+    assert past["pageInfo"]["hasPreviousPage"] is True
+
+
 async def test_the_total_counts_every_match_not_only_the_page(api: Api) -> None:
     await f.programme(api)
     for n in range(4):
