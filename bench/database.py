@@ -85,6 +85,13 @@ async def _seed_template(server_url: str, name: str, mentors: int, students: int
         "seeded_at": datetime.now(UTC).isoformat(),
         "revision": _head(),
     }
+    seeded = await asyncpg.connect(_dsn(server_url, name))
+    try:
+        # Planner statistics, as a database in use has them (autovacuum would gather them at
+        # some moment of a run, changing plans under it); copies of the template keep them.
+        await seeded.execute("ANALYZE")
+    finally:
+        await seeded.close()
     admin = await asyncpg.connect(_dsn(server_url, "postgres"))
     try:
         # The template is read-only from here on: every run works on a copy of it.
