@@ -81,7 +81,7 @@ class _Feed:
                 for route in topic.routes:
                     self._routed[route].add(group)
             group.ensure_running()
-        listener = Listener(group, size, pick, subscribers)
+        listener = Listener(group, topic.capacity or size, pick, subscribers)
         group.listeners.add(listener)
         return listener
 

@@ -42,6 +42,9 @@ class Topic(Generic[T]):
     coalesce: Callable[[T], Hashable] | None = None  # a newer item replaces a queued one
     merge: Callable[[T, T], T] | None = None  # (queued, newer) -> the item that replaces both
     min_interval: float = 0.0  # prepare at most this often, batching what arrives meanwhile
+    # Items a listener may hold unread before it falls behind; None: the hub's queue size. A
+    # topic that coalesces by something finite (a programme's mentors) may hold one of each.
+    capacity: int | None = None
 
 
 class Listener(Generic[T]):

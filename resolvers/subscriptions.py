@@ -39,6 +39,7 @@ from services.search import MentorFilter as SearchFilter
 from services.viewer import Viewer, require_role
 
 T = TypeVar("T")
+AVAILABILITY_CAPACITY = 20_000  # mentors whose latest change a listener may hold unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +93,11 @@ def _availability_topic(context: Context, programme_id: int) -> Topic[Availabili
         key=("availability", programme_id),
         prepare=prepare,
         routes=live.AVAILABILITY_ROUTES,
-        # A client that falls behind gets each mentor's latest change only.
+        # A listener that falls behind (its execution slowed by a burst of requests) gets each
+        # mentor's latest change only, and is not ended for it: it holds one per mentor at most.
         coalesce=lambda item: item.update.mentor_id,
         merge=lambda queued, newer: replace(newer, update=newer.update.since(queued.update)),
+        capacity=AVAILABILITY_CAPACITY,
     )
 
 

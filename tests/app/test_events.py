@@ -203,6 +203,24 @@ async def test_a_stuck_listener_holds_little_and_delays_nobody(clean: AsyncEngin
                 await anext(stuck_in_order)
 
 
+async def test_a_listener_coalesced_per_mentor_holds_each_mentors_latest_and_stays(
+    clean: AsyncEngine,
+) -> None:
+    """As mentorAvailabilityChanged during a burst: more mentors change than the queue size
+    while the listener is not reading; it is not ended, and reads each one's latest change."""
+    settings = hub_settings(clean, "memory://", subscriber_queue_size=10)
+    async with running_hub(clean, settings) as uow:
+        programme_id = await new_programme(uow)
+        per_mentor = all_events("per-mentor", coalesce=lambda e: e.payload["mentorId"], capacity=50)
+        async with uow.hub.listen(programme_id, per_mentor) as slow:
+            for _ in range(3):
+                await uow.run(changes(programme_id, *range(1, 31)))
+            await until(lambda: len(slow) == 30 and slow.group.delivered == 91)
+            latest = await take(slow, 30)
+    assert sorted(e.payload["mentorId"] for e in latest) == list(range(1, 31))
+    assert {e.seq for e in latest} == set(range(62, 92))  # the third round's, each mentor's last
+
+
 async def test_a_burst_is_prepared_once_for_all_alike_listeners(clean: AsyncEngine) -> None:
     prepared: list[list[int]] = []
 
