@@ -139,7 +139,10 @@ class MentoriGraphQL(GraphQL[Context, None]):
         self.clock = clock
         self.verifier = verifier
         self.shared = SharedSubscriptions(
-            self.schema, self.encode_json_string, queue_size=settings.subscriber_queue_size
+            self.schema,
+            self.encode_json_string,
+            queue_size=settings.subscriber_queue_size,
+            max_tokens=settings.max_query_tokens,
         )
         self.expiry: TokenExpiry[WebSocket] = TokenExpiry(_close_expired)
 

@@ -5,9 +5,8 @@ subscribers send the same document with the same variables, and what they are se
 who they are through their role alone (the root field is marked SHARED_BY_ROLE, and no field
 the document selects is marked PER_VIEWER: see schema/sharing.py), one execution serves them
 all: each result is encoded once and sent, under each subscriber's own operation id, to every
-socket. Each
-subscriber has a bounded queue of its own, so a slow client delays nobody; one that falls too
-far behind is told so and ended, as an unshared subscription would be."""
+socket. Each subscriber has a bounded queue of its own, so a slow client delays nobody; one that
+falls too far behind is told so and ended, as an unshared subscription would be."""
 
 from __future__ import annotations
 
@@ -69,9 +68,11 @@ def _marked(field: GraphQLField | None, key: str) -> bool:
     return bool(definition is not None and definition.metadata.get(key))
 
 
-def shape_of(schema: GraphQLSchema, query: str, operation_name: str | None) -> _Shape:
+def shape_of(
+    schema: GraphQLSchema, query: str, operation_name: str | None, *, max_tokens: int | None = None
+) -> _Shape:
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=max_tokens)
     except GraphQLError:
         return NOT_SHAREABLE  # Strawberry's own path answers it
     operation = get_operation_ast(document, operation_name)
@@ -246,11 +247,17 @@ class SharedSubscriptions:
     """The shared executions of one process, by what makes subscribers alike."""
 
     def __init__(
-        self, schema: BaseSchema, encode: Callable[[object], str], *, queue_size: int
+        self,
+        schema: BaseSchema,
+        encode: Callable[[object], str],
+        *,
+        queue_size: int,
+        max_tokens: int,
     ) -> None:
         self.schema = schema
         self.encode = encode
         self.queue_size = queue_size
+        self.max_tokens = max_tokens  # as the schema's own parsing: a huge document is refused
         self._graphql_schema: GraphQLSchema = schema._schema  # type: ignore[attr-defined]
         self._shapes: OrderedDict[tuple[str, str | None], _Shape] = OrderedDict()
         self._streams: dict[Hashable, _Stream] = {}
@@ -283,7 +290,9 @@ class SharedSubscriptions:
         cache_key = (query, operation_name)
         shape = self._shapes.get(cache_key)
         if shape is None:
-            shape = self._shapes[cache_key] = shape_of(self._graphql_schema, query, operation_name)
+            shape = self._shapes[cache_key] = shape_of(
+                self._graphql_schema, query, operation_name, max_tokens=self.max_tokens
+            )
             if len(self._shapes) > SHAPES_KEPT:
                 self._shapes.popitem(last=False)
         else:

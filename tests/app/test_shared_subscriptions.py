@@ -52,6 +52,12 @@ def test_only_role_wide_subscriptions_without_private_fields_are_shared_across_v
     assert (shape.shareable, shape.per_viewer) == (shareable, per_viewer)
 
 
+def test_a_document_over_the_token_limit_is_left_to_strawberry_to_refuse() -> None:
+    huge = "subscription { mentorAvailabilityChanged { " + "seq " * 50 + "} }"
+    assert shape_of(GRAPHQL_SCHEMA, huge, None).shareable
+    assert not shape_of(GRAPHQL_SCHEMA, huge, None, max_tokens=20).shareable
+
+
 def test_every_field_that_reads_the_viewer_is_marked_per_viewer() -> None:
     """A field whose value depends on who asks, left unmarked, would be shared among students:
     any resolver below the root that reads the viewer must carry PER_VIEWER."""
