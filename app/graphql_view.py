@@ -20,7 +20,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types.unset import UnsetType
 
 from app.auth import InvalidToken, TokenVerifier, authenticate, bearer
@@ -35,6 +38,7 @@ from schema.errors import INVALID_QUERY
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 TOKEN_EXPIRED = 4401  # the WebSocket close code of a connection whose token expired
+TOO_MANY_OPERATIONS = "TOO_MANY_OPERATIONS"  # MAX_SUBSCRIPTIONS_PER_CONNECTION reached
 SUBSCRIPTION_OVER_HTTP = "a subscription sent over HTTP"
 
 # Requests Strawberry refuses before any GraphQL runs, told in a sentence with a stable code,
@@ -98,6 +102,29 @@ class MentoriTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await member.run(operation.id, self._send_text, operation.send_operation_message)
         finally:
             stream.leave(member)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.operations
+            and limit is not None
+            and len(self.operations) >= limit
+        ):
+            # Strawberry refuses it too, with neither a code nor a sentence to act on.
+            sentence = (
+                f"This connection already runs {limit} operations, the most one may: complete "
+                "one you no longer need, or open another connection."
+            )
+            await self.send_message(
+                {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [{"message": sentence, "extensions": {"code": TOO_MANY_OPERATIONS}}],
+                }
+            )
+            return
+        await super().handle_subscribe(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)

@@ -261,7 +261,9 @@ async def test_subscriptions_per_connection_are_capped(
                 await client.data(await client.subscribe(STATS))
             third = await client.message(await client.subscribe(STATS))
     assert third["type"] == "error"
-    assert "limit" in third["payload"][0]["message"]
+    (error,) = third["payload"]
+    assert error["extensions"]["code"] == "TOO_MANY_OPERATIONS"
+    assert error["message"].startswith("This connection already runs 2 operations")
 
 
 async def test_programme_events_replay_what_was_missed_then_go_live(
