@@ -64,7 +64,7 @@ export function defaultSocketUrl(path = "/graphql") {
 // One WebSocket shared by every subscription of a page. It reconnects with exponential backoff
 // (and at once when the browser comes back online), re-subscribing each live subscription with
 // fresh variables, so a caller can ask to resume "after the last event I saw". A subscription
-// the server ends with an error (FORBIDDEN, "Subscription limit reached"…) is not retried, as
+// the server ends with an error (FORBIDDEN, TOO_MANY_OPERATIONS…) is not retried, as
 // trying again on this connection cannot help; one it simply completes (a server shutting
 // down) is tried again on the next connection. `onProblem` hears of each, and hears `null`
 // once none is left (the page ended or replaced them, or they were resumed).

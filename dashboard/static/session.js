@@ -25,13 +25,12 @@ const STATUS_TEXT = {
 
 // Why live updates stopped, for people: the server's sentence where it has one, and what to do.
 function liveProblemReason(error) {
-  if (error.message === "Subscription limit reached") {
-    return (
-      "The server allows only so many live updates on one connection, and this page asked " +
-      "for more."
-    );
-  }
   switch (error.code) {
+    case "TOO_MANY_OPERATIONS":
+      return (
+        "The server allows only so many live updates on one connection, and this page asked " +
+        "for more."
+      );
     case "FORBIDDEN":
       return `You may not follow them: “${error.message}”`;
     case "UNAUTHENTICATED":
