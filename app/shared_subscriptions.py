@@ -121,7 +121,7 @@ def _fell_behind_payload() -> Message:
 
 class _Member:
     """One subscriber of a shared stream: its queue of encoded results. Kept small (thousands
-    are idle at once): no queue until a result waits, no future until it waits for one."""
+    are idle at once): slots, a plain list, and a future only while it waits for a result."""
 
     __slots__ = ("_end", "_size", "_texts", "_waiter")
 
