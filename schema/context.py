@@ -116,10 +116,6 @@ class Context:
             self._loaders = Loaders.build(self.uow, self.viewer)
         return self._loaders
 
-    @loaders.setter
-    def loaders(self, value: Loaders) -> None:
-        self._loaders = value
-
     def listen(
         self, programme_id: int, topic: Topic[T], pick: Callable[[T], T | None] | None = None
     ) -> AbstractAsyncContextManager[Listener[T]]:

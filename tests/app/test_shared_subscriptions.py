@@ -87,8 +87,9 @@ def test_every_field_that_reads_the_viewer_is_marked_per_viewer() -> None:
     assert unmarked == []
 
 
-async def test_a_subscriber_that_falls_behind_is_told_and_ended() -> None:
-    sent: list[Any] = []
+async def sent_to(member: _Member, operation_id: str) -> list[dict[str, Any]]:
+    """Every protocol message the member sends its socket, in order, until it ends."""
+    sent: list[dict[str, Any]] = []
 
     async def send_text(text: str) -> None:
         sent.append(json.loads(text))
@@ -96,11 +97,16 @@ async def test_a_subscriber_that_falls_behind_is_told_and_ended() -> None:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
+    await member.run(operation_id, send_text, send)
+    return sent
+
+
+async def test_a_subscriber_that_falls_behind_is_told_and_ended() -> None:
     member = _Member(size=2)
     for n in range(3):  # one more than it may hold unsent
         member.offer(json.dumps({"data": {"n": n}}))
     member.offer(json.dumps({"data": {"n": 3}}))  # after the end: not kept
-    await member.run("7", send_text, send)
+    sent = await sent_to(member, "7")
     assert [m["type"] for m in sent] == ["next", "complete"]
     assert {m["id"] for m in sent} == {"7"}
     (error,) = sent[0]["payload"]["errors"]
@@ -110,20 +116,11 @@ async def test_a_subscriber_that_falls_behind_is_told_and_ended() -> None:
 
 
 async def test_a_subscriber_that_keeps_up_gets_every_result_in_order_then_complete() -> None:
-    sent: list[Any] = []
-
-    async def send_text(text: str) -> None:
-        sent.append(json.loads(text))
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
     member = _Member(size=2)
     member.offer(json.dumps({"data": {"n": 0}}))
     member.offer(json.dumps({"data": {"n": 1}}))
     member.end(COMPLETED)
-    await member.run("x", send_text, send)
-    assert sent == [
+    assert await sent_to(member, "x") == [
         {"id": "x", "type": "next", "payload": {"data": {"n": 0}}},
         {"id": "x", "type": "next", "payload": {"data": {"n": 1}}},
         {"id": "x", "type": "complete"},
