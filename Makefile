@@ -27,6 +27,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff check --fix .
@@ -42,7 +43,15 @@ $(BENCH_STAMP): $(STAMP)
 	@rm -f $(VENV)/.bench-installed-*
 	@touch $(BENCH_STAMP)
 
-bench: setup $(BENCH_STAMP)
+# PostGraphile, the search's second peer (bench/postgraphile/): without npm the bench skips it.
+BENCH_NPM := bench/postgraphile/node_modules/.installed
+
+$(BENCH_NPM): bench/postgraphile/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix bench/postgraphile --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the search runs without PostGraphile"; fi
+
+bench: setup $(BENCH_STAMP) $(BENCH_NPM)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
 clean:

@@ -1,5 +1,7 @@
 """A loop that works in the background of a server process: a round now and then, sooner when
-poked, and a stop that lets the item in hand finish."""
+poked, and a stop that lets the item in hand finish. A failure that repeats every round (a
+database that is down, one programme's bad data) is logged when it starts, when its error
+changes and when it clears, not every round."""
 
 from __future__ import annotations
 
@@ -7,6 +9,32 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
+
+from live import tasks
+
+
+class Failures:
+    """What is failing, by what it is ("the scheduler's round", "reminders in programme 7")."""
+
+    def __init__(self, log: logging.Logger) -> None:
+        self.log = log
+        self._errors: dict[str, str] = {}
+
+    def note(self, what: str, error: BaseException | None) -> None:
+        """The outcome of one try: None if it worked."""
+        if error is None:
+            if self._errors.pop(what, None) is not None:
+                self.log.info("%s works again", what)
+            return
+        # The first line only: the rest of a database error names parameters, such as the time.
+        seen = f"{type(error).__name__}: {str(error).partition(chr(10))[0]}"
+        if self._errors.get(what) != seen:
+            self._errors[what] = seen
+            self.log.error(
+                "%s failed; it is tried again every round and logged again if its error changes",
+                what,
+                exc_info=error,
+            )
 
 
 class BackgroundLoop(ABC):
@@ -17,6 +45,7 @@ class BackgroundLoop(ABC):
         self.stop_grace = stop_grace
         self.log = log
         self.wakeup = asyncio.Event()
+        self.failures = Failures(log)
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -26,7 +55,7 @@ class BackgroundLoop(ABC):
 
     @abstractmethod
     async def work(self) -> None:
-        """One round; an exception is logged and the next round tries again."""
+        """One round; an exception is noted in `failures` and the next round tries again."""
 
     def start(self) -> None:
         self._stopping = False
@@ -41,9 +70,7 @@ class BackgroundLoop(ABC):
         try:
             await asyncio.wait_for(asyncio.shield(self._task), self.stop_grace)
         except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await tasks.stop(self._task)
         self._task = None
 
     def poke(self) -> None:
@@ -55,7 +82,9 @@ class BackgroundLoop(ABC):
             self.wakeup.clear()
             try:
                 await self.work()
-            except Exception:
-                self.log.exception("%s round failed; trying again shortly", self.name)
+            except Exception as error:
+                self.failures.note(f"{self.name} round", error)
+            else:
+                self.failures.note(f"{self.name} round", None)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.interval)

@@ -33,6 +33,7 @@ from app.background import BackgroundLoop
 from app.clock import Clock
 from app.settings import Settings
 from db.models import OutboxMessage, OutboxStatus
+from services import mail
 
 log = logging.getLogger("mentori.mail")
 # Python folds a header longer than 78 characters before its first word, which some readers
@@ -55,6 +56,8 @@ def render(message: OutboxMessage, settings: Settings) -> EmailMessage:
     email.add_alternative(
         message.body_html.replace("%PUBLIC_URL%", settings.public_url), subtype="html"
     )
+    # Named here: the email package would draw one from the process's shared `random`.
+    email.set_boundary(f"mentori-{uuid.uuid4().hex}")
     return email
 
 
@@ -228,7 +231,10 @@ class Mailer(BackgroundLoop):
             if not is_permanent(error):
                 raise  # the server or the connection is in trouble: stop the batch
             return await self._failed(row, token, error, permanent=True)
-        return await self._mark(row, token, status=OutboxStatus.SENT, sent_at=self.clock())
+        sent: dict[str, Any] = {"status": OutboxStatus.SENT, "sent_at": self.clock()}
+        if row.kind in mail.KEY_KINDS:
+            sent |= {"body_text": mail.KEY_REMOVED, "body_html": mail.KEY_REMOVED}
+        return await self._mark(row, token, **sent)
 
     async def _failed(
         self, row: OutboxMessage, token: str, error: BaseException, *, permanent: bool

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from strawberry.extensions import SchemaExtension
+
+from app.auth import bearer
 
 
 class Metrics:
-    def __init__(self) -> None:
+    """`token`: only its bearer reads /metrics; without one they are `public` or not served."""
+
+    def __init__(self, *, token: str | None = None, public: bool = True) -> None:
+        self.token = token
+        self.public = public
         self.registry = CollectorRegistry()
         self.operations = Counter(
             "mentori_graphql_operations",
@@ -60,4 +67,12 @@ class Metrics:
         return OperationMetrics
 
     async def endpoint(self, request: Request) -> Response:
+        if self.token is None and not self.public:
+            return PlainTextResponse("Not Found", status_code=404)
+        if self.token is not None:
+            given = bearer(request.headers.get("authorization")) or ""
+            if not secrets.compare_digest(given.encode(), self.token.encode()):
+                return PlainTextResponse(
+                    "Unauthorized", status_code=401, headers={"www-authenticate": "Bearer"}
+                )
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,12 +1,13 @@
 """The periodic tasks, run inside every server process: request expiry and reminders (rule 9),
-survey announcements (rule 10) and the clearing of dates of birth.
+survey announcements (rule 10; both in docs/rules.md) and the clearing of dates of birth.
 
 Several processes may run this at once. On PostgreSQL a round first takes a session advisory
 lock, so one process does the work while the others skip that round (the lock dies with its
-connection if the process does). Each item then runs in a unit of work of its own, guarded by
-a conditional UPDATE, so even without the lock (SQLite has one writer anyway) a request expires
-once and every reminder or announcement is written once. Time comes from the app's clock, so
-tests move a fake clock and run a round directly instead of sleeping."""
+connection if the process does). A round goes through the programmes one by one, so one
+programme's bad data never holds up another's work. Each item then runs in a unit of work of
+its own, guarded by a conditional UPDATE, so even without the lock (SQLite has one writer
+anyway) a request expires once and every reminder or announcement is written once. Time comes
+from the app's clock, so tests move a fake clock and run a round directly instead of sleeping."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -25,11 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.background import BackgroundLoop
 from app.clock import Clock
 from app.settings import Settings
-from app.unit_of_work import UnitOfWork
-from services import expiry, personal_data, surveys
+from live.unit_of_work import UnitOfWork
+from services import expiry, personal_data, programmes, surveys
 
 log = logging.getLogger("mentori.scheduler")
-T = TypeVar("T")
+Operation = Callable[[AsyncSession], Awaitable[int | bool]]
+Find = Callable[[AsyncSession], Awaitable[list[int]]]
+Do = Callable[[int], Operation]  # the operation for one item found
 
 # pg_advisory_lock key: "mentori" in ASCII, so it is recognisable in pg_locks.
 ROUND_LOCK = 0x6D656E746F7269
@@ -42,6 +44,15 @@ class Round:
     reminded: int = 0
     surveys_announced: int = 0
     dates_of_birth_cleared: int = 0
+
+    def __add__(self, other: Round) -> Round:
+        return Round(
+            self.at,
+            self.expired + other.expired,
+            self.reminded + other.reminded,
+            self.surveys_announced + other.surveys_announced,
+            self.dates_of_birth_cleared + other.dates_of_birth_cleared,
+        )
 
 
 class Scheduler(BackgroundLoop):
@@ -91,39 +102,68 @@ class Scheduler(BackgroundLoop):
                         )
                         await connection.commit()
 
-    async def _each(self, operation: Callable[[AsyncSession], Awaitable[T]]) -> T | None:
-        """One item, one unit of work: a failure is logged and the round goes on."""
+    async def _job(self, what: str, find: Find, do: Do) -> int:
+        """One job in one programme: what is due, then each item in a unit of work of its own.
+        A failure stops neither the other items nor any other programme's work: it is noted
+        (logged when it starts, changes or clears, not every round) and tried again next round.
+        Returns the items done (or, clearing dates of birth, the dates cleared)."""
+        done, failure = 0, None
         try:
-            return await self.uow.run(operation)
-        except Exception:
-            log.exception("a periodic task item failed; it is retried next round")
-            return None
+            due = await self.uow.read(find)
+        except Exception as error:
+            due, failure = [], error
+        for item in due:
+            if self.stopping:
+                break
+            try:
+                done += int(await self.uow.run(do(item)))
+            except Exception as error:
+                failure = failure or error
+        self.failures.note(what, failure)
+        return done
+
+    async def _programme(self, programme_id: int, now: datetime) -> Round:
+        async def itself(session: AsyncSession) -> list[int]:
+            return [programme_id]
+
+        days = self.settings.date_of_birth_retention_days
+        in_programme = f"in programme {programme_id}"
+        return Round(
+            now,
+            expired=await self._job(
+                f"request expiry {in_programme}",
+                partial(expiry.due_expiries, programme_id=programme_id, now=now),
+                lambda item: partial(expiry.expire, request_id=item, now=now),
+            ),
+            reminded=await self._job(
+                f"reminders {in_programme}",
+                partial(expiry.due_reminders, programme_id=programme_id, now=now),
+                lambda item: partial(expiry.remind, request_id=item, now=now),
+            ),
+            surveys_announced=await self._job(
+                f"survey announcements {in_programme}",
+                partial(surveys.due_announcements, programme_id=programme_id, now=now),
+                lambda item: partial(_announce, survey_id=item, now=now),
+            ),
+            dates_of_birth_cleared=await self._job(
+                f"clearing dates of birth {in_programme}",
+                itself,
+                lambda item: partial(
+                    personal_data.clear_dates_of_birth, programme_id=item, now=now, after_days=days
+                ),
+            ),
+        )
 
     async def _round(self, now: datetime) -> Round:
-        due = await self.uow.read(lambda s: expiry.due(s, now=now))
-        expired = reminded = announced = 0
-        for request_id in due.expiries:
+        total = Round(now)
+        for programme_id in await self.uow.read(programmes.kept_ids):
             if self.stopping:
                 break
-            expired += bool(
-                await self._each(partial(expiry.expire, request_id=request_id, now=now))
-            )
-        for request_id in due.reminders:
-            if self.stopping:
-                break
-            reminded += bool(
-                await self._each(partial(expiry.remind, request_id=request_id, now=now))
-            )
-        for survey_id in await self.uow.read(lambda s: surveys.due_announcements(s, now=now)):
-            announced += bool(
-                await self._each(partial(surveys.announce, survey_id=survey_id, now=now))
-            )
-        cleared = await self._each(
-            lambda s: personal_data.clear_dates_of_birth(
-                s, now=now, after_days=self.settings.date_of_birth_retention_days
-            )
-        )
-        outcome = Round(now, expired, reminded, announced, cleared or 0)
-        if expired or reminded or announced or cleared:
-            log.info("periodic round: %s", outcome)
-        return outcome
+            total += await self._programme(programme_id, now)
+        if total != Round(now):
+            log.info("periodic round: %s", total)
+        return total
+
+
+async def _announce(session: AsyncSession, survey_id: int, *, now: datetime) -> bool:
+    return await surveys.announce(session, survey_id, now=now) > 0

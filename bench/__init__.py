@@ -1,1 +1,1 @@
-"""The benchmark harness: `python -m bench` (see README, Performance)."""
+"""The benchmark harness: `python -m bench` (see docs/performance.md)."""

@@ -12,7 +12,7 @@ import asyncpg
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-from db import demo
+from app import demo
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import alembic_config, upgrade
 

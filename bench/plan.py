@@ -1,4 +1,4 @@
-"""How big each scenario is: the full run (issue 6) and the quick one (`--quick`)."""
+"""How big each scenario is: the full run (`make bench`) and the quick one (`--quick`)."""
 
 from __future__ import annotations
 

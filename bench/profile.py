@@ -54,13 +54,15 @@ def main() -> None:
     servers.raise_open_file_limit()
     db = asyncio.run(database.prepare(args.postgres, mentors=plan.mentors, students=plan.students))
     settings = Settings(database_url=db.url)
-    bodies, tokens = asyncio.run(search.prepare(db.dsn, settings, plan))
+    searches = asyncio.run(search.prepare(db.dsn, settings, plan))
     with servers.mentori(db.url) as mentori, tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "profile.txt"
         spec = httpload.LoadSpec(
             host="127.0.0.1",
             port=mentori.port,
-            calls=search._spec(mentori, "/graphql", plan, bodies, tokens, 1).calls,
+            calls=search._spec(
+                mentori, "/graphql", plan, searches.mentori, searches.tokens, 1
+            ).calls,
             seconds=args.seconds,
             warmup=2.0,
         )

@@ -46,7 +46,9 @@ def table(results: dict[str, Any]) -> Table:
         out.add_column(column)
     scenarios = results["scenarios"]
     if search := scenarios.get("search"):
-        for name in ("mentori", "baseline"):
+        for name in ("mentori", "baseline", "postgraphile"):
+            if name not in search:
+                continue
             s = search[name]
             out.add_row(
                 "search",
@@ -55,7 +57,8 @@ def table(results: dict[str, Any]) -> Table:
                 _ms(s, "p50_ms"),
                 _ms(s, "p99_ms"),
                 _ms(s, "max_ms"),
-                f"server CPU {s['server_cpu_ms_per_request']:.2f} ms/req, failures {s['failures']}",
+                f"CPU per request: server {s['server_cpu_ms_per_request']:.2f} ms, database "
+                f"{s.get('database_cpu_ms_per_request', 0):.2f} ms; failures {s['failures']}",
             )
         out.add_row(
             "",
@@ -64,8 +67,36 @@ def table(results: dict[str, Any]) -> Table:
             "",
             "",
             "",
-            _verdict(search, "throughput >= 0.50 of baseline"),
+            f"server CPU {search.get('cpu_ratio', math.nan):.1f}x; "
+            + _verdict(search, "throughput >= 0.50 of baseline"),
         )
+        against = search.get("against_postgraphile") or {}
+        if "skipped" in against:
+            out.add_row(
+                "", "postgraphile", "", "", "", "", f"[yellow]skipped[/]: {against['skipped']}"
+            )
+        elif against:
+            checked = against["same_answers"]
+            out.add_row(
+                "",
+                "ratio",
+                f"{against['throughput_ratio']:.2f} of PostGraphile",
+                "",
+                "",
+                "",
+                f"server CPU {against['cpu_ratio']:.1f}x, database CPU "
+                f"{against['database_cpu_ratio']:.2f}x; same answers to "
+                f"{checked['searches']} searches: {'yes' if checked['same'] else '[red]NO[/]'}",
+            )
+            out.add_row(
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                _verdict(against, f"req/s >= PostGraphile {against['version']}'s, CPU <= 2x"),
+            )
         out.add_section()
     if fanout := scenarios.get("fanout"):
         for name in ("mentori", "baseline"):
@@ -135,6 +166,31 @@ def _bins(samples: list[list[float]]) -> list[float]:
     return [10 ** (low + (high - low + 1e-9) * i / steps) for i in range(steps + 1)]
 
 
+def _legend(figures: dict[str, Any], label: str) -> str:
+    server = figures.get(label)
+    if not isinstance(server, dict) or "server_cpu_ms_per_request" not in server:
+        return label
+    return (
+        f"{label}: {server['requests_per_second']:,.0f} req/s, "
+        f"{server['server_cpu_ms_per_request']:.1f} ms CPU"
+    )
+
+
+def _search_ratios(search: dict[str, Any]) -> str:
+    """Mentori's requests/s and server CPU per search, as ratios to each peer's."""
+    lines = [
+        f"Mentori/baseline: {search['throughput_ratio']:.2f}x req/s, "
+        f"{search.get('cpu_ratio', math.nan):.1f}x CPU"
+    ]
+    against = search.get("against_postgraphile") or {}
+    if "throughput_ratio" in against:
+        lines.append(
+            f"Mentori/PostGraphile: {against['throughput_ratio']:.2f}x req/s, "
+            f"{against['cpu_ratio']:.1f}x CPU ({'met' if against['met'] else 'not met'})"
+        )
+    return "\n".join(lines)
+
+
 def plot(results: dict[str, Any], path: Path) -> Path:
     import matplotlib
 
@@ -145,7 +201,7 @@ def plot(results: dict[str, Any], path: Path) -> Path:
     panels = [
         (name, title, series)
         for name, title, series in (
-            ("search", "search: request latency", ("mentori", "baseline")),
+            ("search", "search: request latency", ("mentori", "baseline", "postgraphile")),
             ("fanout", "fan-out: commit to arrival", ("mentori", "baseline")),
             ("burst", "burst: mutation latency", ("all",)),
         )
@@ -155,20 +211,28 @@ def plot(results: dict[str, Any], path: Path) -> Path:
     axes = list(axes) if len(panels) > 1 else [axes]
     for axis, (name, title, series) in zip(axes, panels, strict=False):
         samples = scenarios[name]["_samples"]
-        bins = _bins([samples[s] for s in series])
-        for label in series:
+        drawn = [s for s in series if s in samples]
+        bins = _bins([samples[s] for s in drawn])
+        for label in drawn:
             values = [1000 * v for v in samples[label]]
             if not values:
                 continue  # nothing arrived (the table says so): nothing to draw
             weights = [1 / len(values)] * len(values)  # shares, so unequal counts compare
             axis.hist(
-                values, bins=bins, weights=weights, histtype="step", linewidth=1.5, label=label
+                values,
+                bins=bins,
+                weights=weights,
+                histtype="step",
+                linewidth=1.5,
+                label=_legend(scenarios[name], label),
             )
         axis.set_xscale("log")
         axis.set_xlabel("milliseconds (log scale)")
         axis.set_ylabel("share of samples")
-        axis.set_title(title)
-        axis.legend()
+        if name == "search":
+            title += "\n" + _search_ratios(scenarios[name])
+        axis.set_title(title, fontsize=9)
+        axis.legend(fontsize=8)
     figure.suptitle(f"Mentori bench ({results['plan']}, {results['date']})")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

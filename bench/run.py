@@ -1,6 +1,6 @@
 """`python -m bench [--quick]` (`make bench`): seed or reuse the bench database, start Mentori
-and the baseline as uvicorn processes, run the scenarios from separate load processes, print
-and save the results."""
+and the baseline as uvicorn processes (and PostGraphile, for the search, when `npm ci` has
+installed it), run the scenarios from separate load processes, print and save the results."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import os
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from app.settings import Settings
-from bench import database, report, search, servers
+from bench import database, postgraphile_peer, report, search, servers
 from bench.plan import FULL, PLANS, QUICK
 from bench.processes import progress_bar
 
@@ -78,6 +79,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"fresh copy {args.database}"
     )
     settings = Settings(database_url=db.url, broker_url=args.broker)
+    peer = "search" in only and postgraphile_peer.installed()
+    if peer:
+        asyncio.run(postgraphile_peer.create_search(db.dsn))
+    elif "search" in only:
+        console.print(
+            f"[yellow]PostGraphile is not installed[/] ({postgraphile_peer.INSTALL}, as "
+            "`make bench` does): the search runs without it"
+        )
     scenarios: dict[str, Any] = {}
     with (
         servers.mentori(db.url, broker_url=args.broker, tree=args.server_tree) as mentori,
@@ -85,8 +94,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         progress_bar() as progress,
     ):
         if "search" in only:
-            bodies, tokens = asyncio.run(search.prepare(db.dsn, settings, plan))
-            scenarios["search"] = search.run(plan, mentori, baseline, bodies, tokens, progress)
+            asked = asyncio.run(search.prepare(db.dsn, settings, plan))
+            # Only for the search: its idle connections and heap would weigh on the others.
+            with servers.postgraphile(db.dsn, settings) if peer else nullcontext() as postgraphile:
+                scenarios["search"] = search.run(
+                    plan, mentori, baseline, postgraphile, asked, progress, database=args.database
+                )
         if "burst" in only:
             from bench import burst
 

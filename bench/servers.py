@@ -1,4 +1,5 @@
-"""The servers under test, each a real uvicorn process: Mentori and the bare baseline."""
+"""The servers under test, each a real process: Mentori and the bare baseline (uvicorn), and
+PostGraphile (Node), with the CPU time each spends and the database spends for it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # 10,000 sockets need more than the usual 1,024 descriptors, in every bench process.
@@ -94,42 +98,24 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
 
 
 @contextmanager
-def uvicorn_process(
+def server_process(
     name: str,
-    app: str,
+    argv: list[str],
     env: dict[str, str],
     *,
     ready_path: str,
-    tree: Path = ROOT,
+    cwd: Path = ROOT,
     timeout: float = 60.0,
 ) -> Iterator[Server]:
+    """One server process on a free loopback port (`{port}` in argv), its output in a log;
+    yielded once `ready_path` answers 200, stopped on exit."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         log_path = Path(tmp) / "server.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    app,
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                    # As `mentori serve` runs it (app/cli.py): wsproto, no per-message compression.
-                    "--ws",
-                    "wsproto",
-                    "--ws-per-message-deflate",
-                    "false",
-                    # Extra uvicorn options for both servers, to try settings side by side.
-                    *os.environ.get("BENCH_UVICORN_ARGS", "").split(),
-                ],
-                cwd=tree,
+                [arg.replace("{port}", str(port)) for arg in argv],
+                cwd=cwd,
                 env={**os.environ, **env, "MAIL_DIR": str(Path(tmp) / "mail")},
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -141,6 +127,39 @@ def uvicorn_process(
             yield server
         finally:
             stop(server)
+
+
+def uvicorn_process(
+    name: str,
+    app: str,
+    env: dict[str, str],
+    *,
+    ready_path: str,
+    tree: Path = ROOT,
+    timeout: float = 60.0,
+) -> AbstractContextManager[Server]:
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        # As `mentori serve` runs it (app/cli.py): wsproto, no per-message compression.
+        "--ws",
+        "wsproto",
+        "--ws-per-message-deflate",
+        "false",
+        # Extra uvicorn options for both servers, to try settings side by side.
+        *os.environ.get("BENCH_UVICORN_ARGS", "").split(),
+    ]
+    return server_process(name, argv, env, ready_path=ready_path, cwd=tree, timeout=timeout)
 
 
 def stop(server: Server) -> None:
@@ -174,3 +193,75 @@ def baseline(dsn: str, programme_id: int) -> AbstractContextManager[Server]:
         {"BENCH_DSN": dsn, "BENCH_PROGRAMME_ID": str(programme_id)},
         ready_path="/healthz",
     )
+
+
+def postgraphile(dsn: str, settings: Settings) -> AbstractContextManager[Server]:
+    """PostGraphile in one Node process (bench/postgraphile/server.js), once `npm ci` has
+    installed it and bench/postgraphile_peer.py has created the search in the database. It
+    verifies the students' tokens as Mentori does, with Mentori's secret."""
+    folder = ROOT / "bench" / "postgraphile"
+    return server_process(
+        "postgraphile",
+        ["node", str(folder / "server.js"), "{port}"],
+        {
+            "BENCH_DATABASE_URL": dsn,
+            "BENCH_JWT_SECRET": settings.jwt_secret,
+            "BENCH_JWT_ISSUER": settings.jwt_issuer,
+            "BENCH_JWT_AUDIENCE": settings.jwt_audience,
+            "NODE_ENV": "production",
+        },
+        ready_path="/healthz",
+        cwd=folder,
+    )
+
+
+class DatabaseCpu:
+    """CPU time of the PostgreSQL backends serving one database (their process titles name it;
+    the server must be on this machine), looked at every `every` seconds from a thread: a
+    backend that exits between two looks loses at most what it used since the last one."""
+
+    def __init__(self, database: str, every: float = 0.2) -> None:
+        self._needle = f" {database} ".encode()
+        self._every = every
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="database-cpu", daemon=True)
+
+    def _backends(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = Path(entry.path, "cmdline").read_bytes()
+                if title.startswith(b"postgres: ") and self._needle in title:
+                    found[int(entry.name)] = cpu_seconds(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile
+        return found
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._every):
+            self._last.update(self._backends())
+
+    def __enter__(self) -> DatabaseCpu:
+        self._first = self._backends()
+        self._last = dict(self._first)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._last.update(self._backends())
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items())
+
+    @property
+    def backends(self) -> int:
+        """How many backends did some work: many more than the server's pool holds means
+        connections were opened and closed, and some of their time was missed."""
+        return sum(1 for pid, cpu in self._last.items() if cpu > self._first.get(pid, 0.0))

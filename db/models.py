@@ -117,8 +117,100 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime]
-    # Set when the person's data was erased (services/personal_data.py): the row stays, anonymous.
+    # Set when the person's data was erased (services/erasure.py): the row stays, anonymous.
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set with it: a digest of the sign-in subject the person had, so that a token issued before
+    # the erasure is refused (services/users.py) without the subject itself being kept.
+    erased_subject_digest: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+
+
+class UserRole(Base):
+    """The roles a person holds in Mentori: Mentori's to grant (services/roles.py), from the
+    identity provider's claims, a coordinator's invitation, or the alumni sign-in. The
+    person acts in one of them per request; `users.role` is the one used when none is named."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+    # Where it came from (services/roles.py, RoleSource): "claims", "token", "invite",
+    # "alumni", "email". Each source grants on its own: a role two sources grant stays when one
+    # of them stops granting it.
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    granted_at: Mapped[datetime]
+    # When a coordinator removed it (services/coordinators.py): kept so that the source (a
+    # token that still names the role) does not grant it again. Held: rows without it.
+    removed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SignInSession(Base):
+    """A browser signed in through the pages (services/sign_in_sessions.py): the cookie holds
+    an opaque id, only its digest is stored. Ended by sign-out, erasure or expiry."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))  # a provider's key, or "email"
+    # The provider's ID token, kept only to offer its end-session (id_token_hint).
+    id_token: Mapped[str | None] = mapped_column(Text, default=None)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class EmailSignInLink(Base):
+    """A one-time sign-in link mailed to an address (services/email_links.py): its digest,
+    valid for minutes, used once."""
+
+    __tablename__ = "email_sign_in_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    # A digest of the address the request came from, for the per-address rate limit.
+    requested_from: Mapped[str] = mapped_column(String(64), index=True)
+    next_page: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+OPEN_INVITE = "accepted_at IS NULL AND revoked_at IS NULL"
+
+
+class CoordinatorInvite(Base):
+    """A coordinator's invitation of another by email (services/coordinators.py): whoever
+    signs in with that verified address becomes a coordinator."""
+
+    __tablename__ = "coordinator_invites"
+    __table_args__ = (
+        # One open invitation per address, however many coordinators invite it at once.
+        Index(
+            "uq_coordinator_invites_open",
+            "email",
+            unique=True,
+            postgresql_where=text(OPEN_INVITE),
+            sqlite_where=text(OPEN_INVITE),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)  # as compared: case-folded
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    accepted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Programme(Base):
@@ -166,6 +258,8 @@ class Language(Base):
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    # A retired language stays on the profiles that have it and in search, but is not offered.
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Field(Base):
@@ -174,6 +268,7 @@ class Field(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     school: Mapped[str] = mapped_column(String(120))
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)  # as Language's
 
 
 class MentorLanguage(Base):
@@ -243,6 +338,15 @@ class MentorProfile(Base):
     date_of_birth: Mapped[date | None] = mapped_column(Date, default=None)
     accepted_count: Mapped[int] = mapped_column(Integer, default=0)
     pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A coordinator took the profile off the list (services/mentor_hiding.py): until they let
+    # the mentor publish again, publishing is refused. The reason is the mentor's to read.
+    # No default: a row written without them leaves them out (as tables before 0007 must).
+    hidden_by_coordinator_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # Identity checks (services/identity_checks.py): when the mentor was found in the alumni
+    # register (or confirmed by a coordinator), and how: "register" or "coordinator".
+    identity_verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    identity_verified_by: Mapped[str | None] = mapped_column(String(20), default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -333,6 +437,8 @@ class Match(Base):
         ForeignKey("mentor_profiles.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime]
+    # When a coordinator last reminded the pair to meet (services/nudges.py): once a week at most.
+    nudged_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Event(Base):
@@ -385,7 +491,7 @@ class OutboxMessage(Base):
     claim_token: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
-# The programme year (issue 5): briefings, surveys and meetings.
+# The programme year around the request round (rules 1 and 10): briefings, surveys, meetings.
 
 
 class BriefingAudience(enum.StrEnum):

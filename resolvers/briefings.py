@@ -4,9 +4,10 @@ import strawberry
 
 from db.models import BriefingAudience
 from schema import ids
+from schema.briefings import BriefingSession, BriefingSessionInput, BriefingSignUp
 from schema.context import Info
 from schema.permissions import IsAuthenticated, IsCoordinator
-from schema.year import BriefingSession, BriefingSessionInput, BriefingSignUp
+from schema.running import read, run
 from services import briefings
 
 
@@ -27,9 +28,7 @@ class BriefingQuery:
     ) -> list[BriefingSession]:
         key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        rows, mine = await info.context.uow.read(
-            lambda s: briefings.list_for(s, info.context.viewer, key, audience, now=now)
-        )
+        rows, mine = await read(info, briefings.list_for, key, audience, now=now)
         return [BriefingSession.from_row(r, mine=mine) for r in rows]
 
     @strawberry.field(
@@ -45,9 +44,7 @@ class BriefingQuery:
         key = ids.decode_optional(programme_id, "Programme")
         briefing_key = ids.decode_optional(briefing_id, "BriefingSession")
         now = info.context.now()
-        rows = await info.context.uow.read(
-            lambda s: briefings.sign_ups(s, info.context.viewer, key, briefing_key, now=now)
-        )
+        rows = await read(info, briefings.sign_ups, key, briefing_key, now=now)
         return [BriefingSignUp.from_view(r) for r in rows]
 
 
@@ -61,9 +58,7 @@ class BriefingMutation:
     ) -> BriefingSession:
         key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: briefings.create(s, info.context.viewer, key, input.to_service(), now=now)
-        )
+        row = await run(info, briefings.create, key, input.to_service(), now=now)
         return BriefingSession.from_row(row, mine=None)
 
     @strawberry.mutation(
@@ -75,11 +70,7 @@ class BriefingMutation:
     ) -> BriefingSession:
         key = ids.decode(id, "BriefingSession")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: briefings.update_briefing(
-                s, info.context.viewer, key, input.to_service(), now=now
-            )
-        )
+        row = await run(info, briefings.update_briefing, key, input.to_service(), now=now)
         return BriefingSession.from_row(row, mine=None)
 
     @strawberry.mutation(
@@ -92,9 +83,7 @@ class BriefingMutation:
     async def sign_up_for_briefing(self, info: Info, briefing_id: strawberry.ID) -> BriefingSession:
         key = ids.decode(briefing_id, "BriefingSession")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: briefings.sign_up(s, info.context.viewer, key, now=now)
-        )
+        row = await run(info, briefings.sign_up, key, now=now)
         return BriefingSession.from_row(row, mine=row.id)
 
     @strawberry.mutation(
@@ -105,7 +94,5 @@ class BriefingMutation:
     ) -> BriefingSession:
         key = ids.decode(briefing_id, "BriefingSession")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: briefings.cancel(s, info.context.viewer, key, now=now)
-        )
+        row = await run(info, briefings.cancel, key, now=now)
         return BriefingSession.from_row(row, mine=None)

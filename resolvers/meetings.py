@@ -6,9 +6,10 @@ import strawberry
 
 from schema import ids
 from schema.context import Info
+from schema.meetings import MatchNudge, Meeting, QuietMatch
 from schema.permissions import IsAuthenticated, IsCoordinator
-from schema.year import Meeting, QuietMatch
-from services import meetings
+from schema.running import read, run
+from services import meetings, nudges
 
 
 @strawberry.type
@@ -19,9 +20,7 @@ class MeetingQuery:
     )
     async def match_meetings(self, info: Info, match_id: strawberry.ID) -> list[Meeting]:
         key = ids.decode(match_id, "Match")
-        rows = await info.context.uow.read(
-            lambda s: meetings.for_match(s, info.context.viewer, key)
-        )
+        rows = await read(info, meetings.for_match, key)
         return [Meeting.from_row(r) for r in rows]
 
     @strawberry.field(
@@ -39,9 +38,7 @@ class MeetingQuery:
     ) -> list[QuietMatch]:
         key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        rows = await info.context.uow.read(
-            lambda s: meetings.quiet_matches(s, info.context.viewer, key, days=days, now=now)
-        )
+        rows = await read(info, meetings.quiet_matches, key, days=days, now=now)
         return [QuietMatch.from_view(r) for r in rows]
 
 
@@ -56,7 +53,18 @@ class MeetingMutation:
     ) -> Meeting:
         key = ids.decode(match_id, "Match")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: meetings.record(s, info.context.viewer, key, met_on, note, now=now)
-        )
+        row = await run(info, meetings.record, key, met_on, note, now=now)
         return Meeting.from_row(row)
+
+    @strawberry.mutation(
+        permission_classes=[IsCoordinator],
+        description=(
+            "Coordinators: send both people of a quiet match a friendly reminder to meet, by "
+            "email; once a week per pair at most (NUDGED_RECENTLY otherwise)."
+        ),
+    )
+    async def nudge_match(self, info: Info, match_id: strawberry.ID) -> MatchNudge:
+        key = ids.decode(match_id, "Match")
+        now = info.context.now()
+        nudge = await run(info, nudges.nudge, key, now=now)
+        return MatchNudge.from_nudge(nudge)

@@ -9,9 +9,10 @@ from strawberry.scalars import JSON
 from schema import ids
 from schema.context import Info
 from schema.permissions import IsAuthenticated
-from schema.year import Erasure
+from schema.personal_data import Erasure
+from schema.running import read, run
 from services import erasure, personal_data
-from services.errors import invalid
+from services.errors import invalid, quoted
 
 
 @strawberry.type
@@ -23,8 +24,8 @@ class PersonalDataQuery:
     async def my_personal_data(self, info: Info) -> JSON:
         now = info.context.now()
         days = info.context.settings.date_of_birth_retention_days
-        document: dict[str, Any] = await info.context.uow.read(
-            lambda s: personal_data.export(s, info.context.viewer, now=now, dob_after_days=days)
+        document: dict[str, Any] = await read(
+            info, personal_data.export, now=now, dob_after_days=days
         )
         return JSON(document)
 
@@ -42,9 +43,7 @@ class PersonalDataMutation:
         viewer = info.context.viewer
         assert viewer is not None
         now = info.context.now()
-        done = await info.context.uow.run(
-            lambda s: erasure.erase(s, viewer, viewer.user_id, now=now)
-        )
+        done = await run(info, erasure.erase, viewer.user_id, now=now)
         return Erasure(person_id=ids.encode("User", done.user_id), erased_at=done.erased_at)
 
     @strawberry.mutation(
@@ -55,12 +54,10 @@ class PersonalDataMutation:
         try:
             type_name = relay.GlobalID.from_id(id).type_name
         except ValueError as error:
-            raise invalid(f"{id!r} is not a global id.") from error
+            raise invalid(f"{quoted(id)} is not a global id.") from error
         if type_name not in ("User", "Mentor", "Student"):
             raise invalid("Give the id of a User, a Mentor or a Student.")
         key = ids.decode(id, type_name)
         now = info.context.now()
-        done = await info.context.uow.run(
-            lambda s: erasure.erase_owner(s, info.context.viewer, type_name, key, now=now)
-        )
+        done = await run(info, erasure.erase_owner, type_name, key, now=now)
         return Erasure(person_id=ids.encode("User", done.user_id), erased_at=done.erased_at)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from schema import ids
+from schema.console import ProgrammeChangeImpact
 from schema.context import Info
 from schema.inputs import (
     CreateProgrammeInput,
@@ -10,9 +11,10 @@ from schema.inputs import (
     ProgrammeLimitsInput,
     UpdateProgrammeInput,
 )
-from schema.permissions import IsAuthenticated
-from schema.types import Field, Language, Programme
-from services import catalogue, programmes
+from schema.permissions import IsAuthenticated, IsCoordinator
+from schema.running import read, run
+from schema.types import Programme
+from services import programme_changes, programmes
 from services.programmes import Limits, PhaseDates
 
 
@@ -35,13 +37,15 @@ def _limits(value: ProgrammeLimitsInput | None) -> Limits:
 @strawberry.type
 class ProgrammeQuery:
     @strawberry.field(
-        description="A programme by id, or the one running now when no id is given.",
+        description=(
+            "A programme by id; without one, your own (a coordinator's: the one running now)."
+        ),
         permission_classes=[IsAuthenticated],
     )
     async def programme(self, info: Info, id: strawberry.ID | None = None) -> Programme:
         now = info.context.now()
         programme_id = ids.decode_optional(id, "Programme")
-        row = await info.context.uow.read(lambda s: programmes.resolve(s, programme_id, now=now))
+        row = await read(info, programmes.resolve, programme_id, now=now)
         return Programme.from_row(row, now)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
@@ -50,17 +54,25 @@ class ProgrammeQuery:
         return [Programme.from_row(row, info.context.now()) for row in rows]
 
     @strawberry.field(
-        description="The languages mentors and students can choose.",
-        permission_classes=[IsAuthenticated],
+        description=(
+            "Coordinators: what updateProgramme with this input would do to people waiting "
+            "(pending requests, limits below what people hold), before it is saved."
+        ),
+        permission_classes=[IsCoordinator],
     )
-    async def languages(self, info: Info) -> list[Language]:
-        return [Language.from_row(r) for r in await info.context.uow.read(catalogue.languages)]
-
-    @strawberry.field(
-        description="The fields of study, by school.", permission_classes=[IsAuthenticated]
-    )
-    async def fields(self, info: Info) -> list[Field]:
-        return [Field.from_row(r) for r in await info.context.uow.read(catalogue.fields)]
+    async def programme_change_impact(
+        self, info: Info, id: strawberry.ID, input: UpdateProgrammeInput
+    ) -> ProgrammeChangeImpact:
+        programme_id = ids.decode(id, "Programme")
+        row = await read(
+            info,
+            programme_changes.impact,
+            programme_id,
+            phases=_phases(input.phases),
+            limits=_limits(input.limits),
+            now=info.context.now(),
+        )
+        return ProgrammeChangeImpact.from_row(row)
 
 
 @strawberry.type
@@ -70,16 +82,14 @@ class ProgrammeMutation:
     )
     async def create_programme(self, info: Info, input: CreateProgrammeInput) -> Programme:
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: programmes.create(
-                s,
-                info.context.viewer,
-                name=input.name,
-                timezone=input.timezone,
-                phases=_phases(input.phases),
-                limits=_limits(input.limits),
-                now=now,
-            )
+        row = await run(
+            info,
+            programmes.create,
+            name=input.name,
+            timezone=input.timezone,
+            phases=_phases(input.phases),
+            limits=_limits(input.limits),
+            now=now,
         )
         return Programme.from_row(row, now)
 
@@ -92,15 +102,13 @@ class ProgrammeMutation:
     ) -> Programme:
         now = info.context.now()
         programme_id = ids.decode(id, "Programme")
-        row = await info.context.uow.run(
-            lambda s: programmes.update(
-                s,
-                info.context.viewer,
-                programme_id,
-                name=input.name,
-                phases=_phases(input.phases),
-                limits=_limits(input.limits),
-                now=now,
-            )
+        row = await run(
+            info,
+            programmes.update,
+            programme_id,
+            name=input.name,
+            phases=_phases(input.phases),
+            limits=_limits(input.limits),
+            now=now,
         )
         return Programme.from_row(row, now)

@@ -1,50 +1,49 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
-from strawberry import relay
 
 from schema import ids, pagination
 from schema.context import Info
 from schema.enums import Decision, RequestStatus
 from schema.inputs import RequestFilter
 from schema.permissions import IsAuthenticated, IsCoordinator
-from schema.types import (
-    Match,
-    MatchConnection,
-    MatchEdge,
-    MentorRequestType,
-    RequestConnection,
-    RequestEdge,
-)
+from schema.running import read, run
+from schema.types import Match, MatchConnection, MentorRequestType, RequestConnection
 from services import matches, request_lists, requests
-
-
-def _page_info(node_ids: list[int], *, has_next: bool, has_previous: bool) -> relay.PageInfo:
-    return relay.PageInfo(
-        has_next_page=has_next,
-        has_previous_page=has_previous,
-        start_cursor=pagination.cursor(node_ids[0]) if node_ids else None,
-        end_cursor=pagination.cursor(node_ids[-1]) if node_ids else None,
-    )
 
 
 @strawberry.type
 class RequestQuery:
     @strawberry.field(
-        description="Students: the requests you sent. Mentors: the requests sent to you.",
+        description=(
+            "Students: the requests you sent. Mentors: the requests sent to you. In a programme "
+            "(your own by default)."
+        ),
         permission_classes=[IsAuthenticated],
     )
     async def my_requests(
-        self, info: Info, statuses: list[RequestStatus] | None = None
+        self,
+        info: Info,
+        statuses: list[RequestStatus] | None = None,
+        programme_id: strawberry.ID | None = None,
     ) -> list[MentorRequestType]:
-        rows = await info.context.uow.read(
-            lambda s: request_lists.mine(s, info.context.viewer, statuses or ())
-        )
+        key = ids.decode_optional(programme_id, "Programme")
+        now = info.context.now()
+        rows = await read(info, request_lists.mine, key, statuses or (), now=now)
         return [MentorRequestType.from_row(r) for r in rows]
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def my_matches(self, info: Info) -> list[Match]:
-        rows = await info.context.uow.read(lambda s: matches.mine(s, info.context.viewer))
+    @strawberry.field(
+        description="Your matches in a programme (your own by default).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def my_matches(
+        self, info: Info, programme_id: strawberry.ID | None = None
+    ) -> list[Match]:
+        key = ids.decode_optional(programme_id, "Programme")
+        now = info.context.now()
+        rows = await read(info, matches.mine, key, now=now)
         return [Match.from_row(r) for r in rows]
 
     @strawberry.field(
@@ -61,27 +60,33 @@ class RequestQuery:
     ) -> RequestConnection:
         size = pagination.page_size(first, info.context.settings.max_page_size)
         after_id = pagination.after_id(after)
-        flt = request_lists.RequestFilter(
-            statuses=(filter.statuses or ()) if filter else (),
-            mentor_id=ids.decode_optional(filter.mentor, "Mentor") if filter else None,
-            student_id=ids.decode_optional(filter.student, "Student") if filter else None,
-        )
+        flt = request_lists.RequestFilter()
+        if filter is not None:
+            flt = request_lists.RequestFilter(
+                statuses=filter.statuses or (),
+                mentor_id=ids.decode_optional(filter.mentor, "Mentor"),
+                student_id=ids.decode_optional(filter.student, "Student"),
+                older_than_hours=filter.older_than_hours,
+                field_id=ids.decode_optional(filter.field, "Field"),
+                language=filter.language,
+            )
         programme_key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        rows, total, has_next = await info.context.uow.read(
-            lambda s: request_lists.list_for_coordinator(
-                s, info.context.viewer, programme_key, flt, first=size, after_id=after_id, now=now
-            )
+        rows, total, has_next = await read(
+            info,
+            request_lists.list_for_coordinator,
+            programme_key,
+            flt,
+            first=size,
+            after_id=after_id,
+            now=now,
         )
-        return RequestConnection(
-            edges=[
-                RequestEdge(cursor=pagination.cursor(r.id), node=MentorRequestType.from_row(r))
-                for r in rows
-            ],
-            page_info=_page_info(
-                [r.id for r in rows], has_next=has_next, has_previous=after_id is not None
-            ),
+        return RequestConnection.of(
+            rows,
+            MentorRequestType.from_row,
             total_count=total,
+            has_next_page=has_next,
+            has_previous_page=after_id is not None,
         )
 
     @strawberry.field(
@@ -94,29 +99,38 @@ class RequestQuery:
         first: int = 50,
         after: str | None = None,
         programme_id: strawberry.ID | None = None,
+        student: strawberry.ID | None = None,
+        field: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The student's field of study.")
+        ] = None,
+        language: Annotated[
+            str | None,
+            strawberry.argument(description="A language the student studies in (its code)."),
+        ] = None,
     ) -> MatchConnection:
         size = pagination.page_size(first, info.context.settings.max_page_size)
         after_id = pagination.after_id(after)
         mentor_id = ids.decode_optional(mentor, "Mentor")
         programme_key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        rows, total, has_next = await info.context.uow.read(
-            lambda s: matches.list_for_coordinator(
-                s,
-                info.context.viewer,
-                programme_key,
-                mentor_id=mentor_id,
-                first=size,
-                after_id=after_id,
-                now=now,
-            )
+        rows, total, has_next = await read(
+            info,
+            matches.list_for_coordinator,
+            programme_key,
+            mentor_id=mentor_id,
+            student_id=ids.decode_optional(student, "Student"),
+            field_id=ids.decode_optional(field, "Field"),
+            language=language,
+            first=size,
+            after_id=after_id,
+            now=now,
         )
-        return MatchConnection(
-            edges=[MatchEdge(cursor=pagination.cursor(m.id), node=Match.from_row(m)) for m in rows],
-            page_info=_page_info(
-                [m.id for m in rows], has_next=has_next, has_previous=after_id is not None
-            ),
+        return MatchConnection.of(
+            rows,
+            Match.from_row,
             total_count=total,
+            has_next_page=has_next,
+            has_previous_page=after_id is not None,
         )
 
 
@@ -131,9 +145,7 @@ class RequestMutation:
     ) -> MentorRequestType:
         mentor_key = ids.decode(mentor_id, "Mentor")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: requests.send(s, info.context.viewer, mentor_key, message, now=now)
-        )
+        row = await run(info, requests.send, mentor_key, message, now=now)
         return MentorRequestType.from_row(row)
 
     @strawberry.mutation(
@@ -143,9 +155,7 @@ class RequestMutation:
     async def withdraw_request(self, info: Info, request_id: strawberry.ID) -> MentorRequestType:
         key = ids.decode(request_id, "MentorRequest")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: requests.withdraw(s, info.context.viewer, key, now=now)
-        )
+        row = await run(info, requests.withdraw, key, now=now)
         return MentorRequestType.from_row(row)
 
     @strawberry.mutation(
@@ -155,9 +165,7 @@ class RequestMutation:
     async def accept_request(self, info: Info, request_id: strawberry.ID) -> MentorRequestType:
         key = ids.decode(request_id, "MentorRequest")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: requests.accept(s, info.context.viewer, key, now=now)
-        )
+        row = await run(info, requests.accept, key, now=now)
         return MentorRequestType.from_row(row)
 
     @strawberry.mutation(
@@ -169,9 +177,7 @@ class RequestMutation:
     ) -> MentorRequestType:
         key = ids.decode(request_id, "MentorRequest")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: requests.reject(s, info.context.viewer, key, reason, now=now)
-        )
+        row = await run(info, requests.reject, key, reason, now=now)
         return MentorRequestType.from_row(row)
 
     @strawberry.mutation(
@@ -186,9 +192,5 @@ class RequestMutation:
     ) -> MentorRequestType:
         key = ids.decode(request_id, "MentorRequest")
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: requests.act_as_coordinator(
-                s, info.context.viewer, key, decision, reason, now=now
-            )
-        )
+        row = await run(info, requests.act_as_coordinator, key, decision, reason, now=now)
         return MentorRequestType.from_row(row)

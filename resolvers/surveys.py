@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from schema import ids
 from schema.context import Info
 from schema.permissions import IsAuthenticated, IsCoordinator
-from schema.year import (
+from schema.running import read, run
+from schema.surveys import (
     DefineSurveyInput,
     Survey,
     SurveyAnswerInput,
@@ -26,9 +29,7 @@ class SurveyQuery:
     async def surveys(self, info: Info, programme_id: strawberry.ID | None = None) -> list[Survey]:
         key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        views = await info.context.uow.read(
-            lambda s: surveys.list_for(s, info.context.viewer, key, now=now)
-        )
+        views = await read(info, surveys.list_for, key, now=now)
         return [Survey.from_view(v) for v in views]
 
     @strawberry.field(
@@ -36,13 +37,19 @@ class SurveyQuery:
         permission_classes=[IsAuthenticated],
     )
     async def my_survey_tasks(
-        self, info: Info, programme_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        programme_id: strawberry.ID | None = None,
+        include_closed: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the surveys whose dates are over, answered or not."
+            ),
+        ] = False,
     ) -> list[SurveyTask]:
         key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        tasks = await info.context.uow.read(
-            lambda s: surveys.my_tasks(s, info.context.viewer, key, now=now)
-        )
+        tasks = await read(info, surveys.my_tasks, key, now=now, include_closed=include_closed)
         return [SurveyTask.from_task(t) for t in tasks]
 
     @strawberry.field(
@@ -52,9 +59,7 @@ class SurveyQuery:
     async def survey_results(self, info: Info, survey_id: strawberry.ID) -> SurveyResults:
         key = ids.decode(survey_id, "Survey")
         now = info.context.now()
-        results = await info.context.uow.read(
-            lambda s: survey_results.results(s, info.context.viewer, key, now=now)
-        )
+        results = await read(info, survey_results.results, key, now=now)
         return SurveyResults.from_results(results)
 
     @strawberry.field(
@@ -64,12 +69,21 @@ class SurveyQuery:
         ),
         permission_classes=[IsCoordinator],
     )
-    async def survey_results_csv(self, info: Info, survey_id: strawberry.ID) -> str:
+    async def survey_results_csv(
+        self,
+        info: Info,
+        survey_id: strawberry.ID,
+        semicolons: Annotated[
+            bool,
+            strawberry.argument(
+                description="Separate with semicolons, for spreadsheets set up for Finnish."
+            ),
+        ] = False,
+    ) -> str:
         key = ids.decode(survey_id, "Survey")
         now = info.context.now()
-        return await info.context.uow.read(
-            lambda s: survey_results.export_csv(s, info.context.viewer, key, now=now)
-        )
+        separator = ";" if semicolons else ","
+        return await read(info, survey_results.export_csv, key, separator=separator, now=now)
 
 
 @strawberry.type
@@ -87,18 +101,16 @@ class SurveyMutation:
         key = ids.decode_optional(programme_id, "Programme")
         questions = [QuestionInput(q.kind, q.prompt) for q in input.questions]
         now = info.context.now()
-        view = await info.context.uow.run(
-            lambda s: surveys.define(
-                s,
-                info.context.viewer,
-                key,
-                input.kind,
-                title=input.title,
-                questions=questions,
-                opens_on=input.opens_on,
-                closes_on=input.closes_on,
-                now=now,
-            )
+        view = await run(
+            info,
+            surveys.define,
+            key,
+            input.kind,
+            title=input.title,
+            questions=questions,
+            opens_on=input.opens_on,
+            closes_on=input.closes_on,
+            now=now,
         )
         return Survey.from_view(view)
 
@@ -120,7 +132,5 @@ class SurveyMutation:
             for a in answers
         ]
         now = info.context.now()
-        row = await info.context.uow.run(
-            lambda s: surveys.answer(s, info.context.viewer, survey_key, match_key, given, now=now)
-        )
+        row = await run(info, surveys.answer, survey_key, match_key, given, now=now)
         return SurveyResponse(id=row.id, side=row.side, submitted_at=row.submitted_at)

@@ -1,26 +1,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import relay
 
 from schema import ids, pagination
 from schema.context import Info
 from schema.permissions import IsCoordinator
-from schema.types import Student
+from schema.running import read
+from schema.types import Student, StudentConnection
 from services import unmatched_students
-
-
-@strawberry.type
-class StudentEdge:
-    cursor: str
-    node: Student
-
-
-@strawberry.type(description="A page of students (Relay cursor connection).")
-class StudentConnection:
-    edges: list[StudentEdge]
-    page_info: relay.PageInfo
-    total_count: int
 
 
 @strawberry.type
@@ -43,22 +30,18 @@ class UnmatchedStudentQuery:
         after_id = pagination.after_id(after)
         programme_key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        rows, total, has_next = await info.context.uow.read(
-            lambda s: unmatched_students.list_for_coordinator(
-                s, info.context.viewer, programme_key, first=size, after_id=after_id, now=now
-            )
+        rows, total, has_next = await read(
+            info,
+            unmatched_students.list_for_coordinator,
+            programme_key,
+            first=size,
+            after_id=after_id,
+            now=now,
         )
-        cursors = [pagination.cursor(r.id) for r in rows]
-        return StudentConnection(
-            edges=[
-                StudentEdge(cursor=c, node=Student.from_row(r))
-                for c, r in zip(cursors, rows, strict=True)
-            ],
-            page_info=relay.PageInfo(
-                has_next_page=has_next,
-                has_previous_page=after_id is not None,
-                start_cursor=cursors[0] if cursors else None,
-                end_cursor=cursors[-1] if cursors else None,
-            ),
+        return StudentConnection.of(
+            rows,
+            Student.from_row,
             total_count=total,
+            has_next_page=has_next,
+            has_previous_page=after_id is not None,
         )

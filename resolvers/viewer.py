@@ -6,10 +6,11 @@ from strawberry import relay
 from schema import ids
 from schema.context import Info
 from schema.permissions import IsAuthenticated, refuse_bad_token
+from schema.running import read
 from schema.types import Match, Mentor, MentorRequestType, Programme, Student
 from schema.types import Viewer as ViewerType
-from services import matches, mentors, profiles, programmes, request_lists, students
-from services.errors import invalid
+from services import matches, mentors, profiles, programmes, request_lists, roles, students
+from services.errors import invalid, quoted
 
 
 @strawberry.type
@@ -25,6 +26,7 @@ class ViewerQuery:
             name=viewer.name,
             email=viewer.email,
             role=viewer.role,
+            roles=roles.ordered(viewer.roles | {viewer.role}),
         )
 
     @strawberry.field(
@@ -36,9 +38,7 @@ class ViewerQuery:
     ) -> Mentor | None:
         key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        row = await info.context.uow.read(
-            lambda s: profiles.own_mentor_profile(s, info.context.viewer, key, now=now)
-        )
+        row = await read(info, profiles.own_mentor_profile, key, now=now)
         return Mentor.from_row(row) if row else None
 
     @strawberry.field(
@@ -50,9 +50,7 @@ class ViewerQuery:
     ) -> Student | None:
         key = ids.decode_optional(programme_id, "Programme")
         now = info.context.now()
-        row = await info.context.uow.read(
-            lambda s: profiles.own_student_profile(s, info.context.viewer, key, now=now)
-        )
+        row = await read(info, profiles.own_student_profile, key, now=now)
         return Student.from_row(row) if row else None
 
     @strawberry.field(
@@ -63,30 +61,22 @@ class ViewerQuery:
         try:
             type_name = relay.GlobalID.from_id(id).type_name
         except ValueError as error:
-            raise invalid(f"{id!r} is not a global id.") from error
-        viewer = info.context.viewer
-        uow = info.context.uow
+            raise invalid(f"{quoted(id)} is not a global id.") from error
         now = info.context.now()
         match type_name:
             case "Mentor":
                 key = ids.decode(id, "Mentor")
-                return Mentor.from_row(
-                    await uow.read(lambda s: mentors.get_visible(s, viewer, key))
-                )
+                return Mentor.from_row(await read(info, mentors.get_visible, key))
             case "Student":
                 key = ids.decode(id, "Student")
-                return Student.from_row(
-                    await uow.read(lambda s: students.get_visible(s, viewer, key))
-                )
+                return Student.from_row(await read(info, students.get_visible, key))
             case "MentorRequest":
                 key = ids.decode(id, "MentorRequest")
-                return MentorRequestType.from_row(
-                    await uow.read(lambda s: request_lists.get_visible(s, viewer, key))
-                )
+                return MentorRequestType.from_row(await read(info, request_lists.get_visible, key))
             case "Match":
                 key = ids.decode(id, "Match")
-                return Match.from_row(await uow.read(lambda s: matches.get_visible(s, viewer, key)))
+                return Match.from_row(await read(info, matches.get_visible, key))
             case "Programme":
                 key = ids.decode(id, "Programme")
-                return Programme.from_row(await uow.read(lambda s: programmes.get(s, key)), now)
-        raise invalid(f"There is no object of type {type_name!r}.")
+                return Programme.from_row(await read(info, programmes.resolve, key, now=now), now)
+        raise invalid(f"There is no object of type {quoted(type_name)}.")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from db.models import DegreeLevel, Location, Phase, ProfileStatus, RequestStatus, Role
+from db.models import DegreeLevel, Location, MatchSide, Phase, ProfileStatus, RequestStatus, Role
 from services.availability import Availability
 from services.requests import Decision
+from services.search import MentorOrder
 
 strawberry.enum(Role, description="What a person does in the programme.")
 strawberry.enum(DegreeLevel, description="Master's or doctoral studies.")
@@ -22,12 +23,23 @@ strawberry.enum(
     ),
 )
 strawberry.enum(Decision, description="A coordinator's action on a request.")
+strawberry.enum(MatchSide, description="The mentor's or the mentee's side of a match.")
+strawberry.enum(
+    MentorOrder,
+    description=(
+        "JOINED: in the order mentors joined the programme. FIT: for a student, the mentors who "
+        "fit them best first (field and school, shared languages, degree level, doctorate, "
+        "where they live, remote meetings); mentors who fit alike as JOINED."
+    ),
+)
 
 __all__ = [
     "Availability",
     "Decision",
     "DegreeLevel",
     "Location",
+    "MatchSide",
+    "MentorOrder",
     "Phase",
     "ProfileStatus",
     "RequestStatus",

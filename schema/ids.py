@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from services.errors import invalid
+from services.errors import invalid, quoted, shortened
 
 # Row ids are PostgreSQL integers; anything outside that range names no row, and must not
 # reach the database driver (which would fail with an overflow, not a clear answer).
@@ -26,7 +26,9 @@ def decode(value: strawberry.ID | str, type_name: str) -> int:
             raise ValueError(gid.type_name)
         return row_id(gid.node_id)
     except ValueError as error:
-        raise invalid(f"{value!r} is not the id of a {type_name}.", id=str(value)) from error
+        raise invalid(
+            f"{quoted(value)} is not the id of a {type_name}.", id=shortened(str(value))
+        ) from error
 
 
 def decode_optional(value: strawberry.ID | str | None, type_name: str) -> int | None:

@@ -1,10 +1,28 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 
+from schema import ids
 from schema.enums import Availability, DegreeLevel, Location, Phase, RequestStatus
+from services import mentors, students
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def by_name(value: object, into: type[T], **converted: Any) -> T:
+    """A service's input built from an input type's fields of the same name, and the
+    `converted` ones (ids decoded): each side declares its fields once, nothing lists them again.
+    tests/schema/test_inputs.py checks that no input field is left behind."""
+    names = {f.name for f in dataclasses.fields(into)}
+    same = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+    return into(**{k: v for k, v in same.items() if k in names}, **converted)
 
 
 @strawberry.input(description="Search for mentors; every given criterion must hold.")
@@ -44,10 +62,22 @@ class MentorProfileInput:
     contact_email: str | None = strawberry.field(
         default=None, description="Private: shown only to a mentee you accept."
     )
-    # No date of birth here: it is for identity checks outside the API, never in the schema.
+    # Write-only (rule 2): no output type has it, and no refusal quotes it (schema/withheld.py).
+    date_of_birth: date | None = strawberry.field(
+        default=None,
+        description=(
+            "Write-only: for the identity checks against the alumni register during mentor "
+            "sign-up, never shown to anyone, not even to you; cleared after the checks. "
+            "Left out, the one on file is kept."
+        ),
+    )
     languages: list[str] | None = None
     degree_levels: list[DegreeLevel] | None = None
     fields: list[strawberry.ID] | None = None
+
+    def to_service(self) -> mentors.ProfileInput:
+        field_ids = None if self.fields is None else [ids.decode(f, "Field") for f in self.fields]
+        return by_name(self, mentors.ProfileInput, field_ids=field_ids)
 
 
 @strawberry.input
@@ -59,6 +89,10 @@ class StudentProfileInput:
     international: bool | None = None
     on_exchange: bool | None = None
     contact_email: str | None = None
+
+    def to_service(self) -> students.StudentInput:
+        field_id = ids.decode_optional(self.field, "Field")
+        return by_name(self, students.StudentInput, field_id=field_id)
 
 
 @strawberry.input
@@ -101,3 +135,12 @@ class RequestFilter:
     statuses: list[RequestStatus] | None = None
     mentor: strawberry.ID | None = None
     student: strawberry.ID | None = None
+    older_than_hours: int | None = strawberry.field(
+        default=None, description="Sent more than so many hours ago."
+    )
+    field: strawberry.ID | None = strawberry.field(
+        default=None, description="The student's field of study."
+    )
+    language: str | None = strawberry.field(
+        default=None, description="A language the student studies in (its code)."
+    )

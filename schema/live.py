@@ -12,13 +12,13 @@ from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
 from db.models import RequestStatus
-from schema import ids
+from live.updates import AvailabilityUpdate, RequestEventKind
+from schema import ids, withheld
 from schema.context import Info
 from schema.enums import Availability
 from schema.errors import present
 from schema.types import Mentor, MentorRequestType
 from services import stats
-from services.live import AvailabilityUpdate, RequestEventKind
 
 strawberry.enum(RequestEventKind, description="What happened to a request.")
 
@@ -193,5 +193,7 @@ class StreamedErrorCodes(SchemaExtension):
     def on_stream_result(self, result: Any) -> Iterator[None]:
         errors = getattr(result, "errors", None)
         if errors:
-            result.errors = [present(error) for error in errors]
+            context = self.execution_context
+            texts = withheld.values(context.query, context.variables)
+            result.errors = [withheld.cut(present(error), texts) for error in errors]
         yield

@@ -3,12 +3,14 @@ results costs a constant number of statements."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import strawberry
 from strawberry import relay
 
 from db import models
+from live.sharing import PER_VIEWER
 from schema.context import Info
 from schema.enums import (
     Availability,
@@ -19,8 +21,17 @@ from schema.enums import (
     RequestStatus,
     Role,
 )
-from schema.sharing import PER_VIEWER
-from services import expiry, programmes
+from schema.pagination import Connection, Edge
+from schema.running import read
+from services import (
+    expiry,
+    fit,
+    identity_checks,
+    mentor_hiding,
+    personal_data,
+    programmes,
+    students,
+)
 from services.availability import MentorState
 
 
@@ -28,10 +39,13 @@ from services.availability import MentorState
 class Language:
     code: str
     name: str
+    retired: bool = strawberry.field(
+        description="No longer offered for new choices; kept on the profiles that have it."
+    )
 
     @classmethod
     def from_row(cls, row: models.Language) -> Language:
-        return cls(code=row.code, name=row.name)
+        return cls(code=row.code, name=row.name, retired=row.retired_at is not None)
 
 
 @strawberry.type(description="A field of study, in a school of the university.")
@@ -39,10 +53,13 @@ class Field(relay.Node):
     id: relay.NodeID[int]
     name: str
     school: str
+    retired: bool = strawberry.field(
+        description="No longer offered for new choices; kept on the profiles that have it."
+    )
 
     @classmethod
     def from_row(cls, row: models.Field) -> Field:
-        return cls(id=row.id, name=row.name, school=row.school)
+        return cls(id=row.id, name=row.name, school=row.school, retired=row.retired_at is not None)
 
 
 @strawberry.type(description="A phase's dates, in the programme's own time zone.")
@@ -64,6 +81,23 @@ class Programme(relay.Node):
     reminder_hours_before_expiry: int | None
     phases: list[ProgrammePhase]
     current_phases: list[Phase]
+    today: date = strawberry.field(
+        description=(
+            "Today's date in the programme's time zone, by the server's clock (pages count "
+            "days from it, not from the browser's clock)."
+        )
+    )
+
+    @strawberry.field(
+        description=(
+            "The day the dates of birth mentors gave for the identity checks are cleared "
+            "(they are never shown); null while mentor sign-up has no dates."
+        )
+    )
+    def identity_dates_cleared_on(self, info: Info) -> date | None:
+        days = info.context.settings.date_of_birth_retention_days
+        signup = next((p for p in self.phases if p.phase is models.Phase.MENTOR_SIGNUP), None)
+        return None if signup is None else personal_data.cleared_on(signup.closes_on, days)
 
     @classmethod
     def from_row(cls, row: models.Programme, now: datetime) -> Programme:
@@ -85,7 +119,21 @@ class Programme(relay.Node):
                 for p in row.phases
             ],
             current_phases=programmes.current_phases(row, now),
+            today=programmes.local_date(row, now),
         )
+
+
+@strawberry.type(description="How well a mentor fits the student who asks, and why.")
+class MentorFit:
+    score: int = strawberry.field(
+        description="Higher fits better: the order of `mentors(orderBy: FIT)`, nothing more."
+    )
+    reasons: list[str] = strawberry.field(
+        description="A few words each, the strongest first (e.g. 'same field: Data Science')."
+    )
+    takes_your_degree_level: bool = strawberry.field(
+        description="False: this mentor does not take students at your degree level (rule 4)."
+    )
 
 
 @strawberry.type(description="A mentor's profile. Date of birth is never part of it.")
@@ -126,6 +174,14 @@ class Mentor(relay.Node):
             row=row,
         )
 
+    @strawberry.field(
+        description="True once the mentor's data was erased: the profile stays as an anonymous "
+        "record, with no name or contact details left."
+    )
+    async def erased(self, info: Info) -> bool:
+        user = await info.context.loaders.user.load(self.row.user_id)
+        return user is None or user.erased_at is not None
+
     @strawberry.field(description="How many more mentees this mentor can accept.")
     def remaining_capacity(self) -> int:
         return MentorState.of(self.row).remaining
@@ -160,11 +216,95 @@ class Mentor(relay.Node):
         seen = await info.context.loaders.counterparts.load(info.context.viewer.user_id)
         return self.row.contact_email if seen.sees_mentor_contact(self.row.id) else None
 
+    @strawberry.field(
+        description=(
+            "For the mentor themself: whether a date of birth is on file for the identity "
+            "checks. Its value is never shown, not even to them; null for anyone else."
+        ),
+        metadata=PER_VIEWER,
+    )
+    def identity_date_held(self, info: Info) -> bool | None:
+        return personal_data.date_of_birth_held(info.context.viewer, self.row)
+
+    @strawberry.field(
+        description=(
+            "Whether the mentor's identity is checked: found in the alumni register by name "
+            "and date of birth, or confirmed by a coordinator. Only the mentor and "
+            "coordinators see it; null for anyone else."
+        ),
+        metadata=PER_VIEWER,
+    )
+    def identity_verified(self, info: Info) -> bool | None:
+        return identity_checks.verified_for(info.context.viewer, self.row)
+
+    @strawberry.field(
+        description="For a student with a profile in the mentor's programme: how well the "
+        "mentor fits them, and why; null for anyone else.",
+        metadata=PER_VIEWER,
+    )
+    async def fit(self, info: Info) -> MentorFit | None:
+        loaders = info.context.loaders
+        if info.context.viewer is None:
+            return None
+        student = await loaders.student_fit.load(
+            (info.context.viewer.user_id, self.row.programme_id)
+        )
+        if student is None:
+            return None
+        found = fit.fit(
+            student,
+            fit.MentorSide(
+                fields=await loaders.mentor_fields.load(self.row.id),
+                languages=await loaders.mentor_languages.load(self.row.id),
+                degree_levels=await loaders.mentor_degree_levels.load(self.row.id),
+                has_doctorate=self.row.has_doctorate,
+                location=self.row.location,
+                remote_ok=self.row.remote_ok,
+            ),
+        )
+        return MentorFit(
+            score=found.score,
+            reasons=list(found.reasons),
+            takes_your_degree_level=found.takes_degree_level,
+        )
+
     @strawberry.field
     async def programme(self, info: Info) -> Programme:
         row = await info.context.loaders.programme.load(self.row.programme_id)
         assert row is not None
         return Programme.from_row(row, info.context.now())
+
+    @strawberry.field(
+        description=(
+            "Set while a coordinator keeps the mentor off the students' list (hideMentor): "
+            "the mentor cannot publish until a coordinator lets them (unhideMentor). Only the "
+            "mentor and coordinators see it; null for anyone else."
+        ),
+        metadata=PER_VIEWER,
+    )
+    def hidden_by_coordinator(self, info: Info) -> HiddenByCoordinator | None:
+        row = self.row
+        if row.hidden_by_coordinator_at is None:
+            return None
+        if not mentor_hiding.sees_hiding(info.context.viewer, row):
+            return None
+        return HiddenByCoordinator(
+            hidden_at=row.hidden_by_coordinator_at, reason=row.hidden_reason or ""
+        )
+
+
+@strawberry.type(description="A coordinator took the mentor off the students' list.")
+class HiddenByCoordinator:
+    hidden_at: datetime
+    reason: str = strawberry.field(description="Why, as the mentor was told it by email.")
+
+
+@strawberry.type(description="Something a mentor profile needs before it is published.")
+class ProfileGap:
+    field: str = strawberry.field(
+        description="The input that gives it, named as an INVALID_INPUT error names it."
+    )
+    message: str
 
 
 @strawberry.type(description="A student's profile in a programme.")
@@ -189,6 +329,14 @@ class Student(relay.Node):
             row=row,
         )
 
+    @strawberry.field(
+        description="True once the student's data was erased: the profile stays as an anonymous "
+        "record, with no name or contact details left."
+    )
+    async def erased(self, info: Info) -> bool:
+        user = await info.context.loaders.user.load(self.row.user_id)
+        return user is None or user.erased_at is not None
+
     @strawberry.field
     async def field(self, info: Info) -> Field | None:
         if self.row.field_id is None:
@@ -200,6 +348,13 @@ class Student(relay.Node):
     async def languages(self, info: Info) -> list[Language]:
         rows = await info.context.loaders.student_languages.load(self.row.id)
         return [Language.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Why the degree level cannot change now (a request waits, or matched); "
+        "null when it can."
+    )
+    def degree_level_fixed(self) -> str | None:
+        return students.degree_level_fixed(self.row)
 
     @strawberry.field(
         description="Visible only to the student and to the mentor who accepted their request.",
@@ -288,43 +443,67 @@ class Viewer:
     id: strawberry.ID
     name: str
     email: str
-    role: Role
+    role: Role = strawberry.field(
+        description=(
+            "The role this request acts in: the X-Mentori-Role header's (or connection_init's "
+            "`role`), else your default one."
+        )
+    )
+    roles: list[Role] = strawberry.field(
+        description="Every role you hold in Mentori (a person may hold several)."
+    )
 
+    @strawberry.field(
+        description=(
+            "The programme your queries, mutations and subscriptions use when they name none; "
+            "null while no programme is set up."
+        ),
+        metadata=PER_VIEWER,
+    )
+    async def programme(self, info: Info) -> Programme | None:
+        now = info.context.now()
+        row = await read(info, programmes.own, now=now)
+        return Programme.from_row(row, now) if row else None
 
-@strawberry.type
-class MentorEdge:
-    cursor: str
-    node: Mentor
-
-
-@strawberry.type
-class RequestEdge:
-    cursor: str
-    node: MentorRequestType
-
-
-@strawberry.type
-class MatchEdge:
-    cursor: str
-    node: Match
+    @strawberry.field(
+        description=(
+            "The programmes you have a mentor's or a student's profile in, the earliest first "
+            "(pass one's id as `programmeId` to act in it)."
+        ),
+        metadata=PER_VIEWER,
+    )
+    async def programmes(self, info: Info) -> list[Programme]:
+        now = info.context.now()
+        rows = await read(info, programmes.of_viewer)
+        return [Programme.from_row(row, now) for row in rows]
 
 
 @strawberry.type(description="A page of mentors (Relay cursor connection).")
-class MentorConnection:
-    edges: list[MentorEdge]
-    page_info: relay.PageInfo
-    total_count: int
+class MentorConnection(Connection[Mentor]):
+    seq: int = strawberry.field(
+        description=(
+            "The page reflects every event of the programme up to this one: a live update "
+            "(`mentorAvailabilityChanged`) with a higher `seq` is newer than the page, one "
+            "with this `seq` or lower is not."
+        )
+    )
+
+
+@strawberry.type
+class RequestEdge(Edge[MentorRequestType]):
+    pass  # named for the list, not MentorRequestEdge
 
 
 @strawberry.type(description="A page of requests (Relay cursor connection).")
-class RequestConnection:
-    edges: list[RequestEdge]
-    page_info: relay.PageInfo
-    total_count: int
+class RequestConnection(Connection[MentorRequestType]):
+    edges: Sequence[RequestEdge]
 
 
 @strawberry.type(description="A page of matches (Relay cursor connection).")
-class MatchConnection:
-    edges: list[MatchEdge]
-    page_info: relay.PageInfo
-    total_count: int
+class MatchConnection(Connection[Match]):
+    pass
+
+
+@strawberry.type(description="A page of students (Relay cursor connection).")
+class StudentConnection(Connection[Student]):
+    pass

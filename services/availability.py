@@ -1,4 +1,5 @@
-"""A mentor's availability, derived from the programme's rules (DESIGN.md), in Python and SQL."""
+"""A mentor's availability, derived from the programme's rules (docs/rules.md), in Python and
+SQL."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Briefings (rule 10): coordinators schedule sessions for mentors or for students; each person
-signs up for one session of their programme and may cancel or move. The database keeps every
-session within its capacity however many press the button at once: the count and its limit
-are one conditional UPDATE, backed by a CHECK constraint."""
+"""Briefings (rule 10, docs/rules.md): coordinators schedule sessions for mentors or for
+students; each person signs up for one session of their programme and may cancel or move. The
+database keeps every session within its capacity however many press the button at once: the
+count and its limit are one conditional UPDATE, backed by a CHECK constraint."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from db.models import (
     User,
 )
 from services import events, programmes
+from services.dates import checked_moment
 from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from services.events import EventKind
 from services.text import one_line
@@ -52,8 +53,8 @@ class SignUp:
 
 
 def _check(data: BriefingInput) -> None:
-    if data.starts_at is not None and data.starts_at.tzinfo is None:
-        raise invalid("Give the start time with its UTC offset.", field="starts_at")
+    if data.starts_at is not None:
+        checked_moment(data.starts_at, field="starts_at", label="start time")
     if data.duration_minutes is not None and not 15 <= data.duration_minutes <= 600:
         raise invalid("A briefing lasts 15 minutes to 10 hours.", field="duration_minutes")
     if data.capacity is not None and not 1 <= data.capacity <= MAX_CAPACITY:
@@ -116,7 +117,7 @@ async def create(
     _check(data)
     if data.audience is None or data.starts_at is None or data.capacity is None:
         raise invalid("A briefing needs an audience, a start time and a capacity.")
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     briefing = BriefingSession(
         programme_id=programme.id,
         place="",
@@ -177,7 +178,7 @@ async def list_for(
     """The programme's sessions (mentors and students see their own audience's), and the id
     of the one the viewer signed up for."""
     viewer = require_role(viewer, Role.MENTOR, Role.STUDENT, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     query = select(BriefingSession).where(BriefingSession.programme_id == programme.id)
     if not viewer.is_coordinator:
         audience = AUDIENCE_OF[viewer.role]
@@ -305,7 +306,7 @@ async def sign_ups(
 ) -> list[SignUp]:
     """Coordinators: who signed up for which session, earliest first."""
     require_role(viewer, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     query = (
         select(BriefingSignUp.session_id, User.name, User.role, BriefingSignUp.created_at)
         .outerjoin(User, User.id == BriefingSignUp.user_id)

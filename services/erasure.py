@@ -5,7 +5,9 @@ Rows stay, anonymous, so the programme's counts still add up (requests, matches,
 sign-ups); what could identify someone goes: names, emails, sign-in subjects, free text they
 wrote or that was written about them (request messages and reasons, meeting notes, written
 survey answers), their mail in the outbox and any mention of them in other people's mail, and
-reasons in the event log (whose payloads otherwise hold only ids and statuses)."""
+reasons in the event log (whose payloads otherwise hold only ids and statuses). The person is
+signed out of every process at once, and a token issued before the erasure never works again
+(services/users.py). Erasing again erases whatever is there by then."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
     BriefingSignUp,
+    CoordinatorInvite,
+    EmailSignInLink,
     Event,
     Match,
     Meeting,
@@ -37,10 +41,13 @@ from db.models import (
     SurveyResponse,
     User,
 )
-from services import events, programmes, requests
+from services import events, mentors, programmes, requests, sign_in_sessions, users
 from services.availability import MentorState, record_mentor_change
 from services.errors import not_found
 from services.events import EventKind
+from services.mail import MAX_SUBJECT
+from services.mentor_hiding import HIDDEN_REASON
+from services.text import shortened
 from services.viewer import Viewer, require_role, require_viewer
 
 ERASED_NAME = "Erased person"
@@ -53,7 +60,8 @@ SYSTEM_REASONS = (
     LEFT_REASON,
     requests.MENTOR_FULL_REASON,
     "The mentor did not answer in time.",
-    "The mentor withdrew from the programme.",
+    mentors.WITHDREW_REASON,
+    HIDDEN_REASON,
     "The student was matched with another mentor.",
 )
 REQUEST_EVENTS = (
@@ -73,8 +81,13 @@ MENTOR_ANONYMOUS: dict[str, Any] = {
     "city": "",
     "contact_email": "",
     "date_of_birth": None,
+    # Why a coordinator hid them was written about them; the hold goes with it.
+    "hidden_by_coordinator_at": None,
+    "hidden_reason": None,
 }
 STUDENT_ANONYMOUS: dict[str, Any] = {"display_name": FORMER_STUDENT, "contact_email": ""}
+PLACEHOLDERS = {ERASED_NAME, FORMER_MENTOR, FORMER_STUDENT}
+ERASED_SUBJECT = "erased:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +147,7 @@ def user_anonymous(now: datetime) -> dict[str, Any]:
     return {
         "name": ERASED_NAME,
         "email": "",
-        "subject": literal("erased:") + cast(User.id, String),
+        "subject": literal(ERASED_SUBJECT) + cast(User.id, String),
         "erased_at": now,
     }
 
@@ -146,21 +159,23 @@ async def erase(
     viewer = require_viewer(viewer)
     if user_id != viewer.user_id:
         require_role(viewer, Role.COORDINATOR)
-    # Claimed in one statement: a second erasure at once waits here for the first's commit,
-    # then finds the person erased and does nothing.
-    claimed = await session.scalar(
-        update(User)
-        .where(User.id == user_id, User.erased_at.is_(None))
-        .values(erased_at=now)
-        .returning(User.id)
-        .execution_options(synchronize_session=False)
+    # Locked first: a second erasure at once waits here for the first's commit. It then erases
+    # again whatever is there (a write that got in between, say): nothing is taken as done.
+    user = await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    user = await session.get(User, user_id, populate_existing=True)
     if user is None:
         raise not_found("person")
-    if claimed is None:
-        assert user.erased_at is not None
-        return Erased(user.id, user.erased_at)
+    erased_at = user.erased_at or now
+    if user.erased_at is None:
+        user.erased_at, user.erased_subject_digest = now, users.subject_digest(user.subject)
+        await session.flush()
+    users.sign_out_everywhere(session, user.id)
+    await sign_in_sessions.end_all(session, user.id, now=now)
+    await _forget_invitations_and_links(session, user, now=now)
     mentors = list(
         await session.scalars(select(MentorProfile).where(MentorProfile.user_id == user.id))
     )
@@ -168,10 +183,11 @@ async def erase(
         await session.scalars(select(StudentProfile).where(StudentProfile.user_id == user.id))
     )
     profiles: list[MentorProfile | StudentProfile] = [*mentors, *students]
-    names = [user.name, *(p.display_name for p in profiles)]
-    redactor = Redactor(
-        [*names, user.email, user.subject, *(p.contact_email for p in profiles)], names
-    )
+    # Erased already, the person goes by the names the programme gave them: those are not
+    # theirs to take out of other people's text.
+    names = [n for n in (user.name, *(p.display_name for p in profiles)) if n not in PLACEHOLDERS]
+    subject = [] if user.subject.startswith(ERASED_SUBJECT) else [user.subject]
+    redactor = Redactor([*names, user.email, *subject, *(p.contact_email for p in profiles)], names)
     await _release_mentors(session, [m.id for m in mentors], now=now)
     for student in students:
         await _withdraw_pending(session, viewer, student.id, now=now)
@@ -219,11 +235,12 @@ async def erase(
     )
     programme_ids = sorted({p.programme_id for p in profiles})
     await _clear_outbox(session, user.id, redactor)
+    await _redact_hidden_reasons(session, redactor, programme_ids)
     await _redact_events(session, redactor, programme_ids)
     await session.execute(
         update(User)
         .where(User.id == user.id)
-        .values(**user_anonymous(now))
+        .values({**user_anonymous(now), "erased_at": erased_at})
         .execution_options(synchronize_session=False)
     )
     for programme_id in programme_ids:
@@ -234,7 +251,26 @@ async def erase(
             {"mentorIds": mentor_ids, "studentIds": student_ids},
             now=now,
         )
-    return Erased(user.id, now)
+    return Erased(user.id, erased_at)
+
+
+async def _forget_invitations_and_links(
+    session: AsyncSession, user: User, *, now: datetime
+) -> None:
+    """Invitations to the person's address (open ones end) and sign-in links mailed to it keep
+    no trace of it."""
+    address = user.email.casefold()
+    await session.execute(
+        update(CoordinatorInvite)
+        .where(or_(CoordinatorInvite.accepted_by_id == user.id, CoordinatorInvite.email == address))
+        .values(email=REDACTED, revoked_at=func.coalesce(CoordinatorInvite.revoked_at, now))
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        delete(EmailSignInLink)
+        .where(EmailSignInLink.email == address)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def erase_owner(
@@ -242,17 +278,20 @@ async def erase_owner(
 ) -> Erased:
     """Erase the person behind a User, Mentor or Student id."""
     viewer = require_viewer(viewer)
-    user_id: int | None = key
-    if kind == "Mentor":
-        user_id = await session.scalar(select(MentorProfile.user_id).where(MentorProfile.id == key))
-    elif kind == "Student":
-        user_id = await session.scalar(
-            select(StudentProfile.user_id).where(StudentProfile.id == key)
-        )
+    user_id = await owner_of(session, kind, key)
     if user_id is None:
         require_role(viewer, Role.COORDINATOR)
         raise not_found("person")
     return await erase(session, viewer, user_id, now=now)
+
+
+async def owner_of(session: AsyncSession, kind: str, key: int) -> int | None:
+    """The user id behind a User, Mentor or Student id (a User id is taken as it is)."""
+    if kind == "Mentor":
+        return await session.scalar(select(MentorProfile.user_id).where(MentorProfile.id == key))
+    if kind == "Student":
+        return await session.scalar(select(StudentProfile.user_id).where(StudentProfile.id == key))
+    return key
 
 
 async def _release_mentors(session: AsyncSession, mentor_ids: list[int], *, now: datetime) -> None:
@@ -380,10 +419,29 @@ async def _clear_outbox(session: AsyncSession, user_id: int, redactor: Redactor)
         )
     )
     for message in mentioned:
-        message.subject = redactor.text(message.subject)
+        # "[erased]" can be longer than what it replaces: the subject still fits its column.
+        message.subject = shortened(redactor.text(message.subject), MAX_SUBJECT)
         message.body_text = redactor.text(message.body_text)
         message.body_html = redactor.text(message.body_html)
         message.last_error = redactor.text(message.last_error) if message.last_error else None
+
+
+async def _redact_hidden_reasons(
+    session: AsyncSession, redactor: Redactor, programme_ids: list[int]
+) -> None:
+    """A coordinator's reason for hiding a mentor may name someone (the student who
+    complained): the name goes, the reason stays."""
+    if redactor.pattern is None or not programme_ids:
+        return
+    rows = await session.scalars(
+        select(MentorProfile).where(
+            MentorProfile.programme_id.in_(programme_ids),
+            MentorProfile.hidden_reason.is_not(None),
+            redactor.mentions(MentorProfile.hidden_reason),
+        )
+    )
+    for mentor in rows:
+        mentor.hidden_reason = redactor.text(mentor.hidden_reason or "")
 
 
 async def _redact_events(

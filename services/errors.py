@@ -27,6 +27,19 @@ class ErrorCode(StrEnum):
     BRIEFING_FULL = "BRIEFING_FULL"
     ALREADY_ANSWERED = "ALREADY_ANSWERED"
     NOT_MATCHED = "NOT_MATCHED"
+    NUDGED_RECENTLY = "NUDGED_RECENTLY"
+    MENTOR_HIDDEN_BY_COORDINATOR = "MENTOR_HIDDEN_BY_COORDINATOR"
+    MENTOR_ALREADY_HIDDEN = "MENTOR_ALREADY_HIDDEN"
+    ALREADY_COORDINATOR = "ALREADY_COORDINATOR"
+    ALREADY_INVITED = "ALREADY_INVITED"
+    INVITATION_NOT_OPEN = "INVITATION_NOT_OPEN"
+    LAST_COORDINATOR = "LAST_COORDINATOR"
+    ROLE_FROM_IDENTITY_PROVIDER = "ROLE_FROM_IDENTITY_PROVIDER"
+    IDENTITY_NOT_VERIFIED = "IDENTITY_NOT_VERIFIED"
+    RATE_LIMITED = "RATE_LIMITED"
+    CSRF_REFUSED = "CSRF_REFUSED"
+    SIGN_IN_LINK_USED = "SIGN_IN_LINK_USED"
+    SIGN_IN_LINK_EXPIRED = "SIGN_IN_LINK_EXPIRED"
 
 
 class DomainError(Exception):
@@ -47,3 +60,16 @@ def forbidden(message: str = "You are not allowed to do that.") -> DomainError:
 
 def invalid(message: str, **details: object) -> DomainError:
     return DomainError(ErrorCode.INVALID_INPUT, message, **details)
+
+
+# An error names what a person sent by its first characters: enough to recognise it, never a
+# huge value whole (a 100,000-character id came back twice in a 200 KB answer).
+QUOTE_LENGTH = 40
+
+
+def shortened(text: str) -> str:
+    return text if len(text) <= QUOTE_LENGTH else text[:QUOTE_LENGTH] + "…"
+
+
+def quoted(value: object) -> str:
+    return repr(shortened(str(value)))

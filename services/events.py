@@ -1,8 +1,9 @@
 """The event log: changes are recorded during an operation and written, numbered, just before
-its commit. Publishing happens after the commit, outside services (see app/unit_of_work.py)."""
+its commit. Publishing happens after the commit, outside services (see live/unit_of_work.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,12 +27,18 @@ class EventKind:
     MENTOR_PROFILE_CHANGED = "MENTOR_PROFILE_CHANGED"
     STUDENT_PROFILE_CHANGED = "STUDENT_PROFILE_CHANGED"
     PROGRAMME_CHANGED = "PROGRAMME_CHANGED"
-    # The programme year (issue 5); payloads hold ids and counts only, never names or emails.
+    # The programme year around the request round; payloads hold ids and counts only, never
+    # names or emails.
     REQUEST_REMINDED = "REQUEST_REMINDED"
     BRIEFING_CHANGED = "BRIEFING_CHANGED"
     SURVEY_CHANGED = "SURVEY_CHANGED"
     SURVEY_ANSWERED = "SURVEY_ANSWERED"
     MEETING_RECORDED = "MEETING_RECORDED"
+    MATCH_NUDGED = "MATCH_NUDGED"
+    MENTOR_HIDDEN = "MENTOR_HIDDEN"  # by a coordinator; the reason is not in the payload
+    MENTOR_UNHIDDEN = "MENTOR_UNHIDDEN"
+    MENTOR_IDENTITY_VERIFIED = "MENTOR_IDENTITY_VERIFIED"  # payload: mentorId, by
+    MENTOR_IDENTITY_UNVERIFIED = "MENTOR_IDENTITY_UNVERIFIED"
     PERSON_ERASED = "PERSON_ERASED"
     PROGRAMME_PURGED = "PROGRAMME_PURGED"
 
@@ -70,6 +77,11 @@ def record(
     session: AsyncSession, programme_id: int, kind: str, payload: dict[str, Any], *, now: datetime
 ) -> None:
     session.info.setdefault(_PENDING_KEY, []).append(_Pending(programme_id, kind, payload, now))
+
+
+def pending(session: AsyncSession, kinds: Collection[str]) -> bool:
+    """Whether this operation has recorded an event of these kinds (not yet committed)."""
+    return any(p.kind in kinds for p in session.info.get(_PENDING_KEY, ()))
 
 
 def discard(session: AsyncSession) -> None:

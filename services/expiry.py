@@ -1,28 +1,22 @@
-"""Rule 9: a pending request expires after the programme's request_expiry_hours (never when that
-is unset), releasing both sides; the mentor is reminded reminder_hours_before_expiry before.
+"""Rule 9 (docs/rules.md): a pending request expires after the programme's
+request_expiry_hours (never when that is unset), releasing both sides; the mentor is reminded
+reminder_hours_before_expiry before.
 
-The periodic task (app/scheduler.py) finds what is due, then runs each expiry or reminder in a
-unit of work of its own. Each is a conditional UPDATE, so however many processes try, a request
-expires once and its mentor is reminded once."""
+The periodic task (app/scheduler.py) finds what is due in each programme, then runs each expiry
+or reminder in a unit of work of its own. Each is a conditional UPDATE, so however many
+processes try, a request expires once and its mentor is reminded once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MentorProfile, MentorRequest, Programme, RequestStatus, StudentProfile
 from services import events, mail, programmes, requests
 from services.errors import DomainError, ErrorCode
 from services.events import EventKind
-
-
-@dataclass(frozen=True, slots=True)
-class Due:
-    expiries: list[int]
-    reminders: list[int]
 
 
 def expires_at(programme: Programme, request: MentorRequest) -> datetime | None:
@@ -39,36 +33,46 @@ def _reminder_lead(programme: Programme) -> timedelta | None:
     return timedelta(hours=expiry - before)
 
 
-async def due(session: AsyncSession, *, now: datetime) -> Due:
-    expiries: list[int] = []
-    reminders: list[int] = []
-    with_expiry = await session.scalars(
-        select(Programme).where(
-            Programme.request_expiry_hours.is_not(None), Programme.purged_at.is_(None)
+def _pending(programme_id: int) -> Select[int]:
+    return select(MentorRequest.id).where(
+        MentorRequest.programme_id == programme_id,
+        MentorRequest.status == RequestStatus.PENDING,
+    )
+
+
+async def due_expiries(session: AsyncSession, programme_id: int, *, now: datetime) -> list[int]:
+    """The programme's pending requests past their expiry, oldest first."""
+    programme = await programmes.get(session, programme_id)
+    if programme.request_expiry_hours is None or programme.purged_at is not None:
+        return []
+    expire_from = now - timedelta(hours=programme.request_expiry_hours)
+    return list(
+        await session.scalars(
+            _pending(programme_id)
+            .where(MentorRequest.created_at <= expire_from)
+            .order_by(MentorRequest.created_at, MentorRequest.id)
         )
     )
-    for programme in with_expiry:
-        assert programme.request_expiry_hours is not None
-        expire_from = now - timedelta(hours=programme.request_expiry_hours)
-        pending = select(MentorRequest.id).where(
-            MentorRequest.programme_id == programme.id,
-            MentorRequest.status == RequestStatus.PENDING,
-        )
-        expiries += await session.scalars(
-            pending.where(MentorRequest.created_at <= expire_from).order_by(
-                MentorRequest.created_at, MentorRequest.id
+
+
+async def due_reminders(session: AsyncSession, programme_id: int, *, now: datetime) -> list[int]:
+    """The programme's pending requests whose mentor is due a reminder, oldest first."""
+    programme = await programmes.get(session, programme_id)
+    lead = _reminder_lead(programme)
+    if lead is None or programme.request_expiry_hours is None or programme.purged_at is not None:
+        return []
+    expire_from = now - timedelta(hours=programme.request_expiry_hours)
+    return list(
+        await session.scalars(
+            _pending(programme_id)
+            .where(
+                MentorRequest.reminded_at.is_(None),
+                MentorRequest.created_at <= now - lead,
+                MentorRequest.created_at > expire_from,
             )
+            .order_by(MentorRequest.created_at, MentorRequest.id)
         )
-        lead = _reminder_lead(programme)
-        if lead is not None:
-            reminders += await session.scalars(
-                pending.where(
-                    MentorRequest.reminded_at.is_(None),
-                    MentorRequest.created_at <= now - lead,
-                    MentorRequest.created_at > expire_from,
-                ).order_by(MentorRequest.created_at, MentorRequest.id)
-            )
-    return Due(expiries=expiries, reminders=reminders)
+    )
 
 
 async def expire(session: AsyncSession, request_id: int, *, now: datetime) -> bool:

@@ -24,12 +24,19 @@ from db.models import (
     RequestStatus,
     StudentProfile,
 )
+from services.text import shortened
 
 # Links are completed at delivery (app/mailer.py), where the server's public address is known.
 PUBLIC_URL = "%PUBLIC_URL%"
 MENTOR_PAGE = f"{PUBLIC_URL}/mentor"
 STUDENT_PAGE = f"{PUBLIC_URL}/browse"
 SIGNATURE = "With best wishes,\nThe mentoring programme team"
+# A subject names the programme and a person or a survey, each shortened (in full in the body)
+# so that the subject says what the letter is about and fits its column.
+MAX_SUBJECT = 300  # OutboxMessage.subject
+PROGRAMME_IN_SUBJECT = 60
+NAME_IN_SUBJECT = 60
+TITLE_IN_SUBJECT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +65,20 @@ class Letter:
         return f'<!doctype html><html lang="en"><body>{body}</body></html>'
 
 
+def subject_line(programme: Programme | None, letter: Letter) -> str:
+    if programme is None:
+        return shortened(letter.subject, MAX_SUBJECT)
+    tag = shortened(programme.name, PROGRAMME_IN_SUBJECT)
+    return shortened(f"[{tag}] {letter.subject}", MAX_SUBJECT)
+
+
+def _named(person: MentorProfile | StudentProfile) -> str:
+    return shortened(person.display_name, NAME_IN_SUBJECT)
+
+
 def queue(
     session: AsyncSession,
-    programme: Programme,
+    programme: Programme | None,  # None: a letter about no programme (a sign-in link)
     *,
     kind: str,
     to: str,
@@ -72,11 +90,11 @@ def queue(
         return  # an erased person has no address left, and gets no mail
     session.add(
         OutboxMessage(
-            programme_id=programme.id,
+            programme_id=programme.id if programme is not None else None,
             user_id=user_id,
             kind=kind,
             to_address=to,
-            subject=f"[{programme.name}] {letter.subject}",
+            subject=subject_line(programme, letter),
             body_text=letter.text(),
             body_html=letter.html(),
             status=OutboxStatus.PENDING,
@@ -136,12 +154,12 @@ async def request_arrived(
         mentor,
         kind="request_arrived",
         letter=Letter(
-            subject=f"{student.display_name} would like you as their mentor",
+            subject=f"{_named(student)} would like you as their mentor",
             paragraphs=[
                 f"Dear {mentor.display_name},",
                 f"{student.display_name} has asked you to be their mentor in {programme.name}.",
                 f"Their message:\n{request.message or '(no message)'}",
-                f"{deadline}, as soon as you can: accept or reject the request in your inbox.",
+                f"{deadline}, as soon as you can: accept or decline the request in your inbox.",
             ],
             action=("Open your inbox", MENTOR_PAGE),
         ),
@@ -198,7 +216,7 @@ async def request_accepted(
         student,
         kind="request_accepted",
         letter=Letter(
-            subject=f"{mentor.display_name} accepted your request",
+            subject=f"{_named(mentor)} accepted your request",
             paragraphs=[
                 f"Dear {student.display_name},",
                 f"{accepted}: they are now your mentor in {programme.name}.",
@@ -206,6 +224,8 @@ async def request_accepted(
                 first_meeting,
                 await _briefings_for(session, programme, BriefingAudience.STUDENTS, now),
             ],
+            # Where to sign up for the briefing and, later, record meetings and answer surveys.
+            action=("Open your page", STUDENT_PAGE),
         ),
         now=now,
     )
@@ -215,7 +235,7 @@ async def request_accepted(
         mentor,
         kind="request_accepted",
         letter=Letter(
-            subject=f"You are now {student.display_name}'s mentor",
+            subject=f"You are now {_named(student)}'s mentor",
             paragraphs=[
                 f"Dear {mentor.display_name},",
                 f"{thanks} in {programme.name}.",
@@ -223,6 +243,7 @@ async def request_accepted(
                 first_meeting,
                 await _briefings_for(session, programme, BriefingAudience.MENTORS, now),
             ],
+            action=("Open your inbox", MENTOR_PAGE),
         ),
         now=now,
     )
@@ -239,13 +260,13 @@ async def request_declined(
 ) -> None:
     """To the student: rejected, or closed because the mentor filled up; ask someone else."""
     if request.status is RequestStatus.CLOSED_MENTOR_FULL:
-        subject = f"{mentor.display_name} has no more room"
+        subject = f"{_named(mentor)} has no more room"
         what = (
             f"{mentor.display_name} has filled every mentee place in {programme.name}, so your "
             "request to them is closed."
         )
     else:
-        subject = f"Your request to {mentor.display_name} was not accepted"
+        subject = f"Your request to {_named(mentor)} was not accepted"
         why = f"\nTheir reason: {request.reason}" if request.reason else ""
         what = f"{mentor.display_name} cannot take you on as a mentee in {programme.name}.{why}"
     _send_to(
@@ -282,13 +303,13 @@ async def request_reminder(
         mentor,
         kind="request_reminder",
         letter=Letter(
-            subject=f"Reminder: {student.display_name} is waiting for your answer",
+            subject=f"Reminder: {_named(student)} is waiting for your answer",
             paragraphs=[
                 f"Dear {mentor.display_name},",
                 f"{student.display_name}'s request in {programme.name} is still waiting for "
                 f"your answer. It expires on {local_time(programme, expires_at)}; after that "
                 "the student will have to ask someone else.",
-                "Please accept or reject it in your inbox.",
+                "Please accept or decline it in your inbox.",
             ],
             action=("Open your inbox", MENTOR_PAGE),
         ),
@@ -311,7 +332,7 @@ async def request_expired(
         student,
         kind="request_expired",
         letter=Letter(
-            subject=f"Your request to {mentor.display_name} expired",
+            subject=f"Your request to {_named(mentor)} expired",
             paragraphs=[
                 f"Dear {student.display_name},",
                 f"{mentor.display_name} did not answer your request in {programme.name} in "
@@ -328,7 +349,7 @@ async def request_expired(
         mentor,
         kind="request_expired",
         letter=Letter(
-            subject=f"{student.display_name}'s request expired",
+            subject=f"{_named(student)}'s request expired",
             paragraphs=[
                 f"Dear {mentor.display_name},",
                 f"{student.display_name}'s request in {programme.name} was not answered in time "
@@ -361,7 +382,7 @@ async def survey_open(
         to=to,
         user_id=user_id,
         letter=Letter(
-            subject=f"{title}: tell us how it is going",
+            subject=f"{shortened(title, TITLE_IN_SUBJECT)}: tell us how it is going",
             paragraphs=[
                 f"Dear {name},",
                 f"{title} of {programme.name} is open until {closes}. It takes a few minutes; "
@@ -370,6 +391,134 @@ async def survey_open(
                 "contact details.",
             ],
             action=("Answer the survey", page),
+        ),
+        now=now,
+    )
+
+
+async def match_nudge(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    mentor: MentorProfile,
+    student: StudentProfile,
+    now: datetime,
+) -> None:
+    """A coordinator's friendly reminder to a pair that has not met for a while."""
+    for person, partner, page in (
+        (mentor, student, MENTOR_PAGE),
+        (student, mentor, STUDENT_PAGE),
+    ):
+        _send_to(
+            session,
+            programme,
+            person,
+            kind="match_nudge",
+            letter=Letter(
+                subject=f"Time to meet {_named(partner)} again?",
+                paragraphs=[
+                    f"Dear {person.display_name},",
+                    f"We hope your mentoring with {partner.display_name} in {programme.name} "
+                    "is going well. We have not seen a meeting recorded for a while, so this "
+                    "is a friendly reminder to agree on your next one.",
+                    "Once you have met, record the meeting on your page: it helps the "
+                    "coordinators see that all is well. If something is in the way, just "
+                    "reply and tell us.",
+                ],
+                action=("Open your page", page),
+            ),
+            now=now,
+        )
+
+
+async def mentor_hidden(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    mentor: MentorProfile,
+    reason: str,
+    students_told: int,
+    now: datetime,
+) -> None:
+    """A coordinator took the mentor off the students' list: why, and who to contact."""
+    if students_told:
+        waiting = (
+            "The student who was waiting for your answer has been told"
+            if students_told == 1
+            else f"The {students_told} students who were waiting for your answer have been told"
+        ) + " that you are no longer available, and may ask another mentor."
+    else:
+        waiting = "No student was waiting for your answer."
+    _send_to(
+        session,
+        programme,
+        mentor,
+        kind="mentor_hidden",
+        letter=Letter(
+            subject="Your mentor profile was taken off the list",
+            paragraphs=[
+                f"Dear {mentor.display_name},",
+                f"A coordinator of {programme.name} has taken your mentor profile off the list "
+                "students browse, so students cannot find you or send you requests for now.",
+                f"The coordinator's reason:\n{reason}",
+                waiting + " The mentees you have already accepted stay your mentees.",
+                "You cannot publish your profile again until a coordinator allows it. If you "
+                "have questions, or something has changed, reply to this email to reach the "
+                "programme's coordinators.",
+            ],
+            action=("Open your page", MENTOR_PAGE),
+        ),
+        now=now,
+    )
+
+
+async def mentor_unhidden(
+    session: AsyncSession, programme: Programme, *, mentor: MentorProfile, now: datetime
+) -> None:
+    _send_to(
+        session,
+        programme,
+        mentor,
+        kind="mentor_unhidden",
+        letter=Letter(
+            subject="You may publish your mentor profile again",
+            paragraphs=[
+                f"Dear {mentor.display_name},",
+                f"A coordinator of {programme.name} has lifted the hold on your mentor profile. "
+                "It is not listed yet: publish it on your page when you are ready for students "
+                "to find you (while mentor sign-up is open).",
+            ],
+            action=("Open your page", MENTOR_PAGE),
+        ),
+        now=now,
+    )
+
+
+# Letters whose body is a key (a sign-in link): once sent, the outbox keeps only this.
+KEY_KINDS = frozenset({"sign_in_link"})
+KEY_REMOVED = "[A sign-in link: removed from the outbox once sent.]"
+
+
+def sign_in_link(session: AsyncSession, *, to: str, path: str, minutes: int, now: datetime) -> None:
+    """A one-time sign-in link (services/email_links.py), to whoever asked for one: it names
+    no programme and no account, since the address may belong to neither yet."""
+    queue(
+        session,
+        None,
+        kind="sign_in_link",
+        to=to,
+        user_id=None,
+        letter=Letter(
+            subject="Your link to sign in to the mentoring programme",
+            paragraphs=[
+                "Hello,",
+                "Someone, probably you, asked to sign in to the mentoring programme with this "
+                f"email address. The link below signs you in: it works once, within {minutes} "
+                "minutes.",
+                "If it was not you, you may ignore this email: nobody can sign in as you "
+                "without the link.",
+            ],
+            action=("Sign in", f"{PUBLIC_URL}{path}"),
         ),
         now=now,
     )

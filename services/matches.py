@@ -8,19 +8,23 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Match, MentorProfile, Role, StudentProfile
-from services import programmes
+from services import programmes, request_lists
 from services.errors import not_found
 from services.viewer import Viewer, require_role
 
 
-async def mine(session: AsyncSession, viewer: Viewer | None) -> list[Match]:
+async def mine(
+    session: AsyncSession, viewer: Viewer | None, programme_id: int | None, *, now: datetime
+) -> list[Match]:
     viewer = require_role(viewer, Role.STUDENT, Role.MENTOR)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     query = (
         select(Match)
         .outerjoin(MentorProfile, MentorProfile.id == Match.mentor_id)
         .outerjoin(StudentProfile, StudentProfile.id == Match.student_id)
         .where(
-            or_(MentorProfile.user_id == viewer.user_id, StudentProfile.user_id == viewer.user_id)
+            Match.programme_id == programme.id,
+            or_(MentorProfile.user_id == viewer.user_id, StudentProfile.user_id == viewer.user_id),
         )
         .order_by(Match.created_at.desc(), Match.id.desc())
     )
@@ -53,15 +57,23 @@ async def list_for_coordinator(
     programme_id: int | None,
     *,
     mentor_id: int | None,
+    student_id: int | None = None,
+    field_id: int | None = None,
+    language: str | None = None,
     first: int,
     after_id: int | None,
     now: datetime,
 ) -> tuple[list[Match], int, bool]:
     require_role(viewer, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     query = select(Match).where(Match.programme_id == programme.id)
     if mentor_id is not None:
         query = query.where(Match.mentor_id == mentor_id)
+    if student_id is not None:
+        query = query.where(Match.student_id == student_id)
+    query = await request_lists.of_students(
+        session, query, Match.student_id, field_id=field_id, language=language
+    )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if after_id is not None:
         query = query.where(Match.id > after_id)

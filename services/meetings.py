@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Match, MatchSide, Meeting, MentorProfile, Role, StudentProfile
 from services import events, programmes
+from services.dates import checked_date
 from services.errors import DomainError, ErrorCode, invalid
 from services.events import EventKind
 from services.text import free_text
@@ -65,6 +66,7 @@ async def record(
     now: datetime,
 ) -> Meeting:
     match, side, viewer = await _own_match(session, viewer, match_id)
+    checked_date(met_on, field="met_on", label="meeting date")
     programme = await programmes.get(session, match.programme_id)
     today = programmes.local_date(programme, now)
     if met_on > today:
@@ -116,7 +118,7 @@ async def quiet_matches(
     require_role(viewer, Role.COORDINATOR)
     if not 1 <= days <= 365:
         raise invalid("Choose between 1 and 365 days.", field="days")
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     today = programmes.local_date(programme, now)
     last = (
         select(Meeting.match_id, func.max(Meeting.met_on).label("last_met_on"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -26,7 +27,7 @@ from db.models import (
     Role,
     StudentProfile,
 )
-from services import catalogue, events, programmes, requests
+from services import catalogue, events, identity_checks, mail, personal_data, programmes, requests
 from services.availability import LISTED, MentorState, record_mentor_change
 from services.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from services.events import EventKind
@@ -34,6 +35,8 @@ from services.text import email_address, free_text, one_line
 from services.viewer import Viewer, require_role
 
 MIN_WORKING_LIFE_YEARS = 4
+# What each waiting student reads when the mentor withdraws (services/erasure.py keeps it).
+WITHDREW_REASON = "The mentor withdrew from the programme."
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,8 @@ class ProfileInput:
     field_ids: Sequence[int] | None = None
 
 
+# Stored in their own tables (_replace_relations); every other field is a column of the profile.
+RELATIONS = frozenset({"languages", "degree_levels", "field_ids"})
 LINE_LIMITS = {"display_name": 200, "headline": 200, "city": 120}
 TEXT_LIMITS = {
     "educational_background": 4000,
@@ -102,11 +107,17 @@ async def own_profile(
 
 async def _replace_relations(session: AsyncSession, mentor_id: int, data: ProfileInput) -> None:
     if data.languages is not None:
-        codes = await catalogue.check_languages(session, data.languages)
+        held = await session.scalars(
+            select(MentorLanguage.language_code).where(MentorLanguage.mentor_id == mentor_id)
+        )
+        codes = await catalogue.check_chosen_languages(session, data.languages, kept=set(held))
         await session.execute(delete(MentorLanguage).where(MentorLanguage.mentor_id == mentor_id))
         session.add_all(MentorLanguage(mentor_id=mentor_id, language_code=c) for c in codes)
     if data.field_ids is not None:
-        ids = await catalogue.check_fields(session, data.field_ids)
+        held_fields = await session.scalars(
+            select(MentorField.field_id).where(MentorField.mentor_id == mentor_id)
+        )
+        ids = await catalogue.check_chosen_fields(session, data.field_ids, kept=set(held_fields))
         await session.execute(delete(MentorField).where(MentorField.mentor_id == mentor_id))
         session.add_all(MentorField(mentor_id=mentor_id, field_id=i) for i in ids)
     if data.degree_levels is not None:
@@ -119,25 +130,16 @@ async def _replace_relations(session: AsyncSession, mentor_id: int, data: Profil
 
 
 def _apply(profile: MentorProfile, data: ProfileInput) -> None:
-    for name in (
-        "headline",
-        "educational_background",
-        "professional_background",
-        "career_experience",
-        "working_life_years",
-        "has_doctorate",
-        "location",
-        "city",
-        "remote_ok",
-        "capacity",
-        "contact_email",
-        "date_of_birth",
-    ):
-        value = getattr(data, name)
-        if value is not None:
-            setattr(profile, name, value.strip() if isinstance(value, str) else value)
-    if data.display_name is not None:
-        profile.display_name = data.display_name.strip()
+    for field in dataclasses.fields(data):
+        value = getattr(data, field.name)
+        if field.name not in RELATIONS and value is not None:
+            setattr(profile, field.name, value.strip() if isinstance(value, str) else value)
+
+
+def _check_date_of_birth(data: ProfileInput, programme: Programme, now: datetime) -> None:
+    if data.date_of_birth is not None:
+        today = programmes.local_date(programme, now)
+        personal_data.checked_date_of_birth(data.date_of_birth, today)
 
 
 def _exists() -> DomainError:
@@ -158,7 +160,8 @@ async def save_profile(
     """Create the viewer's profile for the programme (in the sign-up window), or update it."""
     viewer = require_role(viewer, Role.MENTOR)
     data = _check_text(data)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
+    _check_date_of_birth(data, programme, now)
     profile = await own_profile(session, viewer, programme.id, lock=True)
     if create and profile is not None:
         raise _exists()
@@ -195,6 +198,8 @@ async def save_profile(
                 "capacity cannot go below that.",
             )
         _apply(profile, data)
+        if profile.identity_verified_at is not None:
+            profile.date_of_birth = None  # the identity check is done: nothing to keep it for
         profile.updated_at = now
         if profile.accepted_count >= profile.capacity:
             # Lowering capacity to the mentees already accepted fills the mentor (rule 6).
@@ -215,20 +220,115 @@ async def save_profile(
     return profile
 
 
-async def _missing_for_publication(session: AsyncSession, profile: MentorProfile) -> list[str]:
-    missing = []
-    if profile.working_life_years < MIN_WORKING_LIFE_YEARS:
-        missing.append(f"at least {MIN_WORKING_LIFE_YEARS} years of working life")
-    if not (profile.professional_background or profile.career_experience):
-        missing.append("your professional background or career experience")
-    for table, label in (
-        (MentorLanguage, "a language"),
-        (MentorField, "a field"),
-        (MentorDegreeLevel, "a degree level"),
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Something a profile needs before it is published, and the input that gives it (named
+    as an INVALID_INPUT error names it)."""
+
+    field: str
+    needs: str
+
+    @property
+    def sentence(self) -> str:
+        return f"Publishing needs {self.needs}."
+
+
+CHOSEN = (
+    (MentorLanguage, "languages", "a language"),
+    (MentorField, "fields", "a field"),
+    (MentorDegreeLevel, "degree_levels", "a degree level"),
+)
+
+
+def _gaps(
+    working_life_years: int, background: str, chosen: dict[str, bool], *, identity_date: bool
+) -> list[Gap]:
+    """Rule 2: what publication needs. `identity_date`: a date of birth is held for the
+    identity checks, or they are over (publishing needs mentor sign-up open, so it asks)."""
+    gaps = []
+    if working_life_years < MIN_WORKING_LIFE_YEARS:
+        needs = f"at least {MIN_WORKING_LIFE_YEARS} years of working life"
+        gaps.append(Gap("working_life_years", needs))
+    if not background:
+        needs = "your professional background or career experience"
+        gaps.append(Gap("professional_background", needs))
+    gaps += [Gap(field, label) for _, field, label in CHOSEN if not chosen[field]]
+    if not identity_date:
+        gaps.append(Gap("date_of_birth", "your date of birth, for the identity checks"))
+    return gaps
+
+
+async def _chosen(session: AsyncSession, profile: MentorProfile | None) -> dict[str, bool]:
+    """Whether the saved profile has a language, a field and a degree level."""
+    if profile is None:
+        return {field: False for _, field, _ in CHOSEN}
+    return {
+        field: bool(await session.scalar(select(exists().where(table.mentor_id == profile.id))))
+        for table, field, _ in CHOSEN
+    }
+
+
+async def _held(
+    session: AsyncSession,
+    column: Any,
+    table: type[MentorLanguage] | type[MentorField],
+    profile: MentorProfile | None,
+) -> set[Any]:
+    if profile is None:
+        return set()
+    return set(await session.scalars(select(column).where(table.mentor_id == profile.id)))
+
+
+async def _missing_for_publication(session: AsyncSession, profile: MentorProfile) -> list[Gap]:
+    background = profile.professional_background or profile.career_experience
+    chosen = await _chosen(session, profile)
+    identity_date = profile.date_of_birth is not None or profile.identity_verified_at is not None
+    return _gaps(profile.working_life_years, background, chosen, identity_date=identity_date)
+
+
+async def check_profile(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    data: ProfileInput,
+    *,
+    now: datetime,
+) -> list[Gap]:
+    """What publishing would still need were `data` saved, without saving it: input that saving
+    would refuse is refused the same way. The sign-up form asks as the mentor types."""
+    viewer = require_role(viewer, Role.MENTOR)
+    data = _check_text(data)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
+    _check_date_of_birth(data, programme, now)
+    profile = await own_profile(session, viewer, programme.id)
+    if data.languages is not None:
+        held = await _held(session, MentorLanguage.language_code, MentorLanguage, profile)
+        await catalogue.check_chosen_languages(session, data.languages, kept=held)
+    if data.field_ids is not None:
+        held_fields = await _held(session, MentorField.field_id, MentorField, profile)
+        await catalogue.check_chosen_fields(session, data.field_ids, kept=held_fields)
+    chosen = await _chosen(session, profile)
+    for name, value in (
+        ("languages", data.languages),
+        ("fields", data.field_ids),
+        ("degree_levels", data.degree_levels),
     ):
-        if not await session.scalar(select(exists().where(table.mentor_id == profile.id))):
-            missing.append(label)
-    return missing
+        if value is not None:
+            chosen[name] = bool(value)
+
+    def given(name: str, default: Any) -> Any:
+        value = getattr(data, name)
+        if value is not None:
+            return value
+        return default if profile is None else getattr(profile, name)
+
+    background = given("professional_background", "") or given("career_experience", "")
+    identity_date = given("date_of_birth", None) is not None
+    if personal_data.identity_checks_over(programme, now):
+        identity_date = True  # nobody is asked for it again
+    if profile is not None and profile.identity_verified_at is not None:
+        identity_date = True  # checked already
+    return _gaps(given("working_life_years", 0), background, chosen, identity_date=identity_date)
 
 
 async def set_published(
@@ -238,37 +338,65 @@ async def set_published(
     *,
     published: bool,
     now: datetime,
+    unverified_may_publish: bool = True,
 ) -> MentorProfile:
     viewer = require_role(viewer, Role.MENTOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     profile = await own_profile(session, viewer, programme.id, lock=True)
     if profile is None:
         raise DomainError(ErrorCode.PROFILE_REQUIRED, "Fill in your mentor profile first.")
     before = MentorState.of(profile)
     if published:
+        if profile.hidden_by_coordinator_at is not None:
+            raise hidden_by_coordinator(profile, programme)
         programmes.require_open(programme, Phase.MENTOR_SIGNUP, now)
-        missing = await _missing_for_publication(session, profile)
-        if missing:
+        gaps = await _missing_for_publication(session, profile)
+        if gaps:
+            missing = [gap.needs for gap in gaps]
             raise DomainError(
                 ErrorCode.PROFILE_INCOMPLETE,
                 "Your profile cannot be published yet; it needs " + ", ".join(missing) + ".",
                 missing=missing,
+                fields=[gap.field for gap in gaps],
             )
+        identity_checks.require_verified(profile, unverified_may_publish=unverified_may_publish)
         profile.status = ProfileStatus.PUBLISHED
     else:
-        profile.status = ProfileStatus.WITHDRAWN
-        # Withdrawing answers everyone still waiting, so no student is left hanging.
-        await requests.close_pending_for_mentor(
-            session,
-            profile,
-            programme,
-            reason="The mentor withdrew from the programme.",
-            now=now,
-        )
+        await take_off_list(session, profile, programme, reason=WITHDREW_REASON, now=now)
     profile.updated_at = now
     await session.flush()
     record_mentor_change(session, before, profile, programme, now=now)
     return profile
+
+
+async def take_off_list(
+    session: AsyncSession,
+    profile: MentorProfile,
+    programme: Programme,
+    *,
+    reason: str,
+    now: datetime,
+) -> list[MentorRequest]:
+    """The mentor leaves the students' list (the caller holds the row lock): every request
+    still waiting is declined with `reason`, each student released and told; accepted mentees
+    stay. The mentor's own withdrawal and a coordinator's hiding both come this way."""
+    profile.status = ProfileStatus.WITHDRAWN
+    return await requests.close_pending_for_mentor(
+        session, profile, programme, reason=reason, now=now
+    )
+
+
+def hidden_by_coordinator(profile: MentorProfile, programme: Programme) -> DomainError:
+    hidden_at = profile.hidden_by_coordinator_at
+    assert hidden_at is not None
+    return DomainError(
+        ErrorCode.MENTOR_HIDDEN_BY_COORDINATOR,
+        f"A coordinator of {programme.name} took your profile off the students' list on "
+        f"{mail.local_time(programme, hidden_at)}, so it cannot be published now. To be listed "
+        "again, contact the programme's coordinators (reply to the email they sent you).",
+        hiddenAt=hidden_at.isoformat(),
+        reason=profile.hidden_reason,
+    )
 
 
 async def get_visible(

@@ -1,14 +1,17 @@
-"""Personal data: what a person may download about themselves, and how long a date of birth
-is kept. Erasure is in services/erasure.py, the after-programme purge in services/purge.py.
+"""Personal data: what a person may download about themselves, and a mentor's date of birth:
+what is accepted, who may know that one is held, and how long it is kept. Erasure is in
+services/erasure.py, the after-programme purge in services/purge.py.
 
-Date of birth is asked for identity checks only, which coordinators do during mentor sign-up.
-It is cleared `date_of_birth_retention_days` after the programme's mentor sign-up closes (the
-periodic task does it), on erasure, and on purge; it is never shown through the API, so the
-download says that one is stored, and until when, but not its value (DESIGN.md rule 2)."""
+Date of birth is asked for identity checks only, which coordinators do during mentor sign-up
+against the alumni register. A mentor writes it with their profile; nothing reads it back. It
+is cleared `date_of_birth_retention_days` after the programme's mentor sign-up closes (the
+periodic task does it), on erasure, and on purge; it is never shown through the API, not even
+to its owner, so the download says that one is stored, and until when, but not its value, and
+no refusal quotes it (rule 2, docs/rules.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -37,42 +40,80 @@ from db.models import (
     SurveyResponse,
     User,
 )
-from services import programmes
+from services import dates, programmes
+from services.errors import invalid
 from services.viewer import Viewer, require_viewer
+
+# A mentor is an alumnus or alumna with years of working life: an age outside these is a typo.
+MENTOR_AGES = (18, 100)
 
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
 
 
+def checked_date_of_birth(born: date, today: date) -> date:
+    """A mentor's date of birth as given, or a refusal that names the field and never the
+    value."""
+    dates.checked_date(born, field="date_of_birth", label="date of birth")
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    youngest, oldest = MENTOR_AGES
+    if not youngest <= age <= oldest:
+        raise invalid(
+            f"The date of birth must be that of someone {youngest} to {oldest} years old.",
+            field="date_of_birth",
+        )
+    return born
+
+
+def identity_checks_over(programme: Programme, now: datetime) -> bool:
+    """Identity checks happen during mentor sign-up; after it nobody is asked for a date of
+    birth again (it is cleared, or soon will be)."""
+    signup = programmes.phase_dates(programme, Phase.MENTOR_SIGNUP)
+    return signup is not None and programmes.local_date(programme, now) > signup.closes_on
+
+
+def date_of_birth_held(viewer: Viewer | None, profile: MentorProfile) -> bool | None:
+    """Whether a date of birth is on file, for the mentor themself only (null for anyone
+    else): it tells them the checks can be done, and reveals nothing of the date."""
+    if viewer is None or viewer.user_id != profile.user_id:
+        return None
+    return profile.date_of_birth is not None
+
+
+def cleared_on(signup_closes_on: date, after_days: int) -> date:
+    """The day the dates of birth of a programme whose mentor sign-up closes then are gone."""
+    return signup_closes_on + timedelta(days=after_days + 1)
+
+
 def date_of_birth_cleared_on(programme: Programme, after_days: int) -> str | None:
     signup = programmes.phase_dates(programme, Phase.MENTOR_SIGNUP)
     if signup is None:
         return None
-    return (signup.closes_on + timedelta(days=after_days + 1)).isoformat()
+    return cleared_on(signup.closes_on, after_days).isoformat()
 
 
-async def clear_dates_of_birth(session: AsyncSession, *, now: datetime, after_days: int) -> int:
+async def clear_dates_of_birth(
+    session: AsyncSession, programme_id: int, *, now: datetime, after_days: int
+) -> int:
     """Identity checks are over once mentor sign-up has been closed for `after_days` days."""
-    cleared = 0
-    for programme in await programmes.list_all(session):
-        signup = programmes.phase_dates(programme, Phase.MENTOR_SIGNUP)
-        if signup is None:
-            continue
-        if programmes.local_date(programme, now) <= signup.closes_on + timedelta(days=after_days):
-            continue
-        rows = await session.scalars(
-            update(MentorProfile)
-            .where(
-                MentorProfile.programme_id == programme.id,
-                MentorProfile.date_of_birth.is_not(None),
-            )
-            .values(date_of_birth=None)
-            .returning(MentorProfile.id)
-            .execution_options(synchronize_session=False)
+    programme = await programmes.get(session, programme_id)
+    signup = programmes.phase_dates(programme, Phase.MENTOR_SIGNUP)
+    if signup is None:
+        return 0
+    if programmes.local_date(programme, now) <= signup.closes_on + timedelta(days=after_days):
+        return 0
+    rows = await session.scalars(
+        update(MentorProfile)
+        .where(
+            MentorProfile.programme_id == programme.id,
+            MentorProfile.date_of_birth.is_not(None),
         )
-        cleared += len(list(rows))
-    return cleared
+        .values(date_of_birth=None)
+        .returning(MentorProfile.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(list(rows))
 
 
 async def _mentor_profiles(
@@ -120,6 +161,8 @@ async def _mentor_profiles(
                 "capacity": profile.capacity,
                 "contactEmail": profile.contact_email,
                 "dateOfBirth": dob,
+                "identityVerified": _iso(profile.identity_verified_at),
+                "identityVerifiedBy": profile.identity_verified_by,
                 "languages": sorted(languages),
                 "fields": sorted(fields),
                 "degreeLevels": sorted(level.value for level in levels),

@@ -16,7 +16,7 @@ async def own_mentor_profile(
     session: AsyncSession, viewer: Viewer | None, programme_id: int | None, *, now: datetime
 ) -> MentorProfile | None:
     viewer = require_viewer(viewer)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     return await session.scalar(
         select(MentorProfile).where(
             MentorProfile.programme_id == programme.id, MentorProfile.user_id == viewer.user_id
@@ -28,7 +28,7 @@ async def own_student_profile(
     session: AsyncSession, viewer: Viewer | None, programme_id: int | None, *, now: datetime
 ) -> StudentProfile | None:
     viewer = require_viewer(viewer)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     return await session.scalar(
         select(StudentProfile).where(
             StudentProfile.programme_id == programme.id, StudentProfile.user_id == viewer.user_id

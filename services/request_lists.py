@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MentorProfile, MentorRequest, RequestStatus, Role, StudentProfile
-from services import programmes
-from services.errors import not_found
+from db.models import (
+    MentorProfile,
+    MentorRequest,
+    RequestStatus,
+    Role,
+    StudentLanguage,
+    StudentProfile,
+)
+from services import catalogue, programmes
+from services.errors import invalid, not_found
 from services.viewer import Viewer, require_role
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,13 +30,46 @@ class RequestFilter:
     statuses: Sequence[RequestStatus] = ()
     mentor_id: int | None = None
     student_id: int | None = None
+    older_than_hours: int | None = None  # sent more than so many hours ago
+    field_id: int | None = None  # the student's field of study
+    language: str | None = None  # a language the student studies in
+
+
+async def of_students(
+    session: AsyncSession,
+    query: Select[T],
+    student_id: Any,
+    *,
+    field_id: int | None,
+    language: str | None,
+) -> Select[T]:
+    """Rows whose student (the column `student_id` names) is in a field, or studies in a
+    language: what the overview's supply and demand counts students by."""
+    if field_id is not None:
+        query = query.where(
+            student_id.in_(select(StudentProfile.id).where(StudentProfile.field_id == field_id))
+        )
+    if language is not None:
+        [code] = await catalogue.check_languages(session, [language])
+        query = query.where(
+            student_id.in_(
+                select(StudentLanguage.student_id).where(StudentLanguage.language_code == code)
+            )
+        )
+    return query
 
 
 async def mine(
-    session: AsyncSession, viewer: Viewer | None, statuses: Sequence[RequestStatus] = ()
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    statuses: Sequence[RequestStatus] = (),
+    *,
+    now: datetime,
 ) -> list[MentorRequest]:
     viewer = require_role(viewer, Role.STUDENT, Role.MENTOR)
-    query = select(MentorRequest)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
+    query = select(MentorRequest).where(MentorRequest.programme_id == programme.id)
     if viewer.role is Role.STUDENT:
         query = query.join(StudentProfile, StudentProfile.id == MentorRequest.student_id).where(
             StudentProfile.user_id == viewer.user_id
@@ -74,7 +117,7 @@ async def list_for_coordinator(
     now: datetime,
 ) -> tuple[list[MentorRequest], int, bool]:
     require_role(viewer, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     query = select(MentorRequest).where(MentorRequest.programme_id == programme.id)
     if flt.statuses:
         query = query.where(MentorRequest.status.in_(flt.statuses))
@@ -82,6 +125,14 @@ async def list_for_coordinator(
         query = query.where(MentorRequest.mentor_id == flt.mentor_id)
     if flt.student_id is not None:
         query = query.where(MentorRequest.student_id == flt.student_id)
+    if flt.older_than_hours is not None:
+        if flt.older_than_hours < 0:
+            raise invalid("The age of a request is a number of hours, 0 or more.")
+        sent_before = now - timedelta(hours=flt.older_than_hours)
+        query = query.where(MentorRequest.created_at <= sent_before)
+    query = await of_students(
+        session, query, MentorRequest.student_id, field_id=flt.field_id, language=flt.language
+    )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if after_id is not None:
         query = query.where(MentorRequest.id > after_id)

@@ -1,4 +1,4 @@
-"""Requests and decisions: the programme's rules 4 to 8, enforced under row locks.
+"""Requests and decisions: the programme's rules 4 to 8 (docs/rules.md), enforced under row locks.
 
 Every operation here takes its locks in one order, mentor row first, then request rows, then
 student rows (the programme row is taken last, when events are written), so that concurrent
@@ -80,7 +80,8 @@ def _record(
     events.record(session, request.programme_id, kind, payload, now=now)
 
 
-async def _lock_mentor(session: AsyncSession, mentor_id: int) -> MentorProfile:
+async def lock_mentor(session: AsyncSession, mentor_id: int) -> MentorProfile:
+    """The mentor's row, locked until the transaction ends, read afresh."""
     mentor = await session.scalar(
         select(MentorProfile)
         .where(MentorProfile.id == mentor_id)
@@ -326,7 +327,7 @@ async def accept(
         programme, Phase.STUDENT_REQUESTS, now, override=override or _in_programme(programme, now)
     )
 
-    mentor = await _lock_mentor(session, request.mentor_id)
+    mentor = await lock_mentor(session, request.mentor_id)
     before = MentorState.of(mentor)
     moved = await _transition(session, request.id, RequestStatus.ACCEPTED, None, now)
     if not moved:
@@ -511,7 +512,7 @@ async def _finish(
 ) -> MentorRequest:
     """End a pending request without a match (reject, withdraw, expire), freeing both sides."""
     request = await _reload(session, request_id)
-    mentor = await _lock_mentor(session, request.mentor_id)
+    mentor = await lock_mentor(session, request.mentor_id)
     before = MentorState.of(mentor)
     if not await _transition(session, request.id, status, reason, now):
         request = await _reload(session, request.id)

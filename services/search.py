@@ -7,8 +7,9 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -22,7 +23,7 @@ from db.models import (
     Programme,
     Role,
 )
-from services import catalogue, programmes
+from services import catalogue, events, fit, programmes
 from services.availability import LISTED, Availability, sql_condition
 from services.text import free_text
 from services.viewer import Viewer, require_role
@@ -52,6 +53,11 @@ class MentorFilter:
     text: str | None = None
 
 
+class MentorOrder(StrEnum):
+    JOINED = "JOINED"  # in the order mentors joined the programme
+    FIT = "FIT"  # the best fit for the student first (services/fit.py), then as JOINED
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     items: list[MentorProfile]
@@ -59,6 +65,8 @@ class Page:
     has_next_page: bool
     has_previous_page: bool = False
     programme: Programme | None = None  # the programme searched, already loaded
+    seq: int = 0  # the programme's events up to this one are reflected in the page
+    student: fit.StudentSide | None = None  # the student a FIT order was for, already read
 
 
 async def check_filter(session: AsyncSession, flt: MentorFilter) -> None:
@@ -216,38 +224,66 @@ async def search(
     first: int,
     after_id: int | None,
     now: datetime,
+    order: MentorOrder = MentorOrder.JOINED,
 ) -> Page:
     viewer = can_search(viewer)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     await check_filter(session, flt)
     query = filter_query(programme, flt, listed_only=not viewer.is_coordinator)
-    rows, total = await _page_and_count(session, query, first=first, after_id=after_id)
+    student = None
+    if order is MentorOrder.FIT and viewer.role is Role.STUDENT:
+        (student,) = await fit.students(session, [(viewer.user_id, programme.id)])
+    # Read before the page: every event up to it was committed before the page is read, so a
+    # live update numbered after it is newer than the page, and one up to it is not.
+    seq = await events.latest_seq(session, programme.id)
+    rows, total = await _page_and_count(
+        session, query, first=first, after_id=after_id, student=student
+    )
     return Page(
         items=rows[:first],
         total_count=total,
         has_next_page=len(rows) > first,
         has_previous_page=after_id is not None,
         programme=programme,
+        seq=seq,
+        student=student,
     )
 
 
 async def _page_and_count(
-    session: AsyncSession, query: Select[MentorProfile], *, first: int, after_id: int | None
+    session: AsyncSession,
+    query: Select[MentorProfile],
+    *,
+    first: int,
+    after_id: int | None,
+    student: fit.StudentSide | None = None,
 ) -> tuple[list[MentorProfile], int]:
     """Up to `first + 1` mentors after the cursor, and how many the filter picks in all: one
     statement, so the count always agrees with the page. Only a page past the end (after a
-    cursor, with no row to carry the count) counts on its own."""
+    cursor, with no row to carry the count) counts on its own. With a student, the best fit
+    for them comes first (mentors who fit alike in the order they joined)."""
     total = func.count().over().label("total")
     if after_id is None:
-        page = query.add_columns(total).order_by(MentorProfile.id).limit(first + 1)
+        page = (
+            query.add_columns(total)
+            .order_by(*_fit_first(fit.sql_score(student), student), MentorProfile.id)
+            .limit(first + 1)
+        )
     else:
         # The count takes in the mentors before the cursor too: the cursor applies outside it.
-        picked = query.add_columns(total).subquery()
+        picked = query.add_columns(total, fit.sql_score(student).label("fit")).subquery()
         mentor = aliased(MentorProfile, picked)
+        after: ColumnElement[bool] = mentor.id > after_id
+        if student is not None:
+            # The cursor is the last mentor shown: the page goes on after their fit, read anew.
+            last = aliased(MentorProfile)
+            theirs = select(fit.sql_score(student, last)).where(last.id == after_id)
+            last_fit = theirs.scalar_subquery()
+            after = or_(picked.c.fit < last_fit, and_(picked.c.fit == last_fit, after))
         page = (
             select(mentor, picked.c.total)
-            .where(mentor.id > after_id)
-            .order_by(mentor.id)
+            .where(after)
+            .order_by(*_fit_first(picked.c.fit, student), mentor.id)
             .limit(first + 1)
         )
     rows = (await session.execute(page)).all()
@@ -257,3 +293,9 @@ async def _page_and_count(
         return [], 0
     total_count = await session.scalar(select(func.count()).select_from(query.subquery()))
     return [], total_count or 0
+
+
+def _fit_first(
+    score: ColumnElement[int], student: fit.StudentSide | None
+) -> list[ColumnElement[int]]:
+    return [] if student is None else [score.desc()]

@@ -74,7 +74,7 @@ async def for_coordinator(
     session: AsyncSession, viewer: Viewer | None, programme_id: int | None, *, now: datetime
 ) -> ProgrammeStats:
     require_role(viewer, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     return await compute(session, programme.id, now=now)
 
 

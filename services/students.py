@@ -45,16 +45,20 @@ async def own_profile(
     return await session.scalar(query.with_for_update() if lock else query)
 
 
-def _check_degree_level_may_change(profile: StudentProfile) -> None:
-    """A mentor was chosen for the student's degree level (rule 4): it stays while a request
-    waits and once matched."""
+def degree_level_fixed(profile: StudentProfile) -> str | None:
+    """Why the student's degree level cannot change now, or None if it can: a mentor was
+    chosen for it (rule 4), so it stays while a request waits and once matched."""
     if profile.matched:
-        reason = "you already have a mentor"
-    elif profile.pending_count > 0:
-        reason = "a request is waiting for an answer; withdraw it first"
-    else:
-        return
-    raise invalid(f"Your degree level cannot change now: {reason}.", field="degree_level")
+        return "you already have a mentor"
+    if profile.pending_count > 0:
+        return "a request is waiting for an answer; withdraw it first"
+    return None
+
+
+def _check_degree_level_may_change(profile: StudentProfile) -> None:
+    reason = degree_level_fixed(profile)
+    if reason is not None:
+        raise invalid(f"Your degree level cannot change now: {reason}.", field="degree_level")
 
 
 async def _inserted(session: AsyncSession, profile: StudentProfile) -> bool:
@@ -78,16 +82,17 @@ async def save_profile(
     now: datetime,
 ) -> StudentProfile:
     viewer = require_role(viewer, Role.STUDENT)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     if data.display_name is not None:
         one_line(data.display_name, field="display_name", max_length=200, required=True)
     if data.contact_email is not None:
         email_address(data.contact_email)
     if data.languages is not None and not data.languages:
         raise invalid("Choose at least one language you can be mentored in.", field="languages")
-    if data.field_id is not None:
-        await catalogue.check_fields(session, [data.field_id])
     profile = await own_profile(session, viewer, programme.id, lock=True)
+    if data.field_id is not None:
+        kept = [profile.field_id] if profile is not None and profile.field_id else []
+        await catalogue.check_chosen_fields(session, [data.field_id], kept=kept)
     created = profile is None
     if profile is not None and data.degree_level not in (None, profile.degree_level):
         _check_degree_level_may_change(profile)
@@ -123,7 +128,10 @@ async def save_profile(
     profile.updated_at = now
     await session.flush()
     if data.languages is not None:
-        codes = await catalogue.check_languages(session, data.languages)
+        held = await session.scalars(
+            select(StudentLanguage.language_code).where(StudentLanguage.student_id == profile.id)
+        )
+        codes = await catalogue.check_chosen_languages(session, data.languages, kept=set(held))
         await session.execute(
             delete(StudentLanguage).where(StudentLanguage.student_id == profile.id)
         )

@@ -31,6 +31,7 @@ class QuestionResult:
     answers: int
     average: float | None
     distribution: list[int]  # how many answered 1, 2, 3, 4, 5
+    texts: list[str]  # a text question's answers, earliest first, without who wrote them
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,14 @@ async def results(
             counts[(question_id, scale)] = n
         elif text:
             texts[question_id] = texts.get(question_id, 0) + n
+    written: dict[int, list[str]] = {}
+    for question_id, text_value in await session.execute(
+        select(SurveyAnswer.question_id, SurveyAnswer.text_value)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.text_value.is_not(None))
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    ):
+        written.setdefault(question_id, []).append(text_value or "")
     outcome = []
     for q in view.questions:
         distribution = [counts.get((q.id, value), 0) for value in range(1, 6)]
@@ -95,9 +104,10 @@ async def results(
                 if total
                 else None
             )
-            outcome.append(QuestionResult(q, total, average, distribution))
+            outcome.append(QuestionResult(q, total, average, distribution, []))
         else:
-            outcome.append(QuestionResult(q, texts.get(q.id, 0), None, [0] * 5))
+            answers = texts.get(q.id, 0)
+            outcome.append(QuestionResult(q, answers, None, [0] * 5, written.get(q.id, [])))
     return Results(
         survey=view,
         expected=2 * (matches or 0),
@@ -113,9 +123,15 @@ def _cell(value: str) -> str:
 
 
 async def export_csv(
-    session: AsyncSession, viewer: Viewer | None, survey_id: int, *, now: datetime
+    session: AsyncSession,
+    viewer: Viewer | None,
+    survey_id: int,
+    *,
+    separator: str = ",",
+    now: datetime,
 ) -> str:
-    """One row per response, anonymous (no names, no match ids), one column per question."""
+    """One row per response, anonymous (no names, no match ids), one column per question.
+    `separator` ";" suits spreadsheets set up for Finnish (where "," is the decimal mark)."""
     require_role(viewer, Role.COORDINATOR)
     survey, programme = await surveys.get(session, survey_id)
     questions = (await surveys.view(session, programme, survey, now)).questions
@@ -139,7 +155,7 @@ async def export_csv(
     ):
         values[(response_id, question_id)] = str(scale) if scale is not None else text or ""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
     writer.writerow(
         ["response", "side", "submitted_at", *(f"Q{q.position}: {q.prompt}" for q in questions)]
     )

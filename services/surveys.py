@@ -1,7 +1,8 @@
-"""Surveys (rule 10): the halfway check-in and the end feedback survey. A survey is open while
-its programme phase (HALFWAY_SURVEY or FINAL_SURVEY) is; coordinators write the questions
-(scale 1-5 or free text) and may set the dates with them. Each side of each match answers once,
-which the database enforces. Coordinators see the results (services/survey_results.py)."""
+"""Surveys (rule 10, docs/rules.md): the halfway check-in and the end feedback survey. A survey
+is open while its programme phase (HALFWAY_SURVEY or FINAL_SURVEY) is; coordinators write the
+questions (scale 1-5 or free text) and may set the dates with them. Each side of each match
+answers once, which the database enforces. Coordinators see the results
+(services/survey_results.py)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from db.models import (
     SurveyResponse,
 )
 from services import events, mail, programmes
+from services.dates import checked_date
 from services.errors import DomainError, ErrorCode, invalid, not_found
 from services.events import EventKind
 from services.programmes import PhaseDates
@@ -130,9 +132,12 @@ async def define(
     viewer = require_role(viewer, Role.COORDINATOR)
     title = one_line(title, field="title", max_length=200, required=True)
     _check_questions(questions)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     if (opens_on is None) != (closes_on is None):
         raise invalid("Give both the opening and the closing date, or neither.")
+    if opens_on is not None and closes_on is not None:
+        checked_date(opens_on, field="opens_on", label="opening date")
+        checked_date(closes_on, field="closes_on", label="closing date")
     if opens_on is not None and closes_on is not None:
         # The dates are the programme's phase: one place for them, shown with the others.
         phase = PhaseDates(PHASE_OF[kind], opens_on, closes_on)
@@ -177,11 +182,11 @@ async def list_for(
     session: AsyncSession, viewer: Viewer | None, programme_id: int | None, *, now: datetime
 ) -> list[SurveyView]:
     require_role(viewer, Role.STUDENT, Role.MENTOR, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
-    rows = await session.scalars(
-        select(Survey).where(Survey.programme_id == programme.id).order_by(Survey.kind)
-    )
-    return [await view(session, programme, s, now) for s in rows]
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
+    rows = await session.scalars(select(Survey).where(Survey.programme_id == programme.id))
+    # In the programme's order (the halfway check-in, then the final), not the alphabet's.
+    in_order = sorted(rows, key=lambda survey: list(SurveyKind).index(survey.kind))
+    return [await view(session, programme, s, now) for s in in_order]
 
 
 async def _own_matches(
@@ -200,15 +205,24 @@ async def _own_matches(
 
 
 async def my_tasks(
-    session: AsyncSession, viewer: Viewer | None, programme_id: int | None, *, now: datetime
+    session: AsyncSession,
+    viewer: Viewer | None,
+    programme_id: int | None,
+    *,
+    now: datetime,
+    include_closed: bool = False,
 ) -> list[Task]:
-    """The open surveys the viewer should answer, one per match, and whether they have."""
+    """The open surveys the viewer should answer, one per match, and whether they have; with
+    `include_closed`, also those whose dates are over (a person's page still says they
+    answered them)."""
     viewer = require_role(viewer, Role.STUDENT, Role.MENTOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     own = await _own_matches(session, viewer, programme.id)
+    today = programmes.local_date(programme, now)
     tasks: list[Task] = []
     for view in await list_for(session, viewer, programme.id, now=now):
-        if not view.is_open:
+        closed = view.closes_on is not None and view.closes_on < today
+        if not (view.is_open or (include_closed and closed)):
             continue
         done = set(
             await session.execute(
@@ -306,17 +320,20 @@ async def answer(
     return response
 
 
-async def due_announcements(session: AsyncSession, *, now: datetime) -> list[int]:
-    """Surveys whose phase has opened and whose participants have not been told yet."""
-    waiting = list(await session.scalars(select(Survey).where(Survey.announced_at.is_(None))))
-    due = []
-    for survey in waiting:
-        programme = await programmes.get(session, survey.programme_id)
-        if programme.purged_at is None and programmes.is_open(
-            programme, PHASE_OF[survey.kind], now
-        ):
-            due.append(survey.id)
-    return due
+async def due_announcements(
+    session: AsyncSession, programme_id: int, *, now: datetime
+) -> list[int]:
+    """The programme's surveys whose phase has opened and whose participants have not been
+    told yet."""
+    programme = await programmes.get(session, programme_id)
+    if programme.purged_at is not None:
+        return []
+    waiting = await session.scalars(
+        select(Survey)
+        .where(Survey.programme_id == programme_id, Survey.announced_at.is_(None))
+        .order_by(Survey.id)
+    )
+    return [s.id for s in waiting if programmes.is_open(programme, PHASE_OF[s.kind], now)]
 
 
 async def announce(session: AsyncSession, survey_id: int, *, now: datetime) -> int:
@@ -334,28 +351,30 @@ async def announce(session: AsyncSession, survey_id: int, *, now: datetime) -> i
     dates = programmes.phase_dates(programme, PHASE_OF[survey.kind])
     closes = f"{dates.closes_on:%-d %b %Y}" if dates else "further notice"
     pairs = await session.execute(
-        select(MentorProfile, StudentProfile)
+        select(Match.id, MentorProfile, StudentProfile)
         .join(Match, Match.mentor_id == MentorProfile.id)
         .join(StudentProfile, StudentProfile.id == Match.student_id)
         .where(Match.programme_id == programme.id)
         .order_by(Match.id)
     )
     written = 0
-    for mentor, student in pairs:
+    for match_id, mentor, student in pairs:
+        # The link lands on this pair's survey form (year-surveys.js gives it this id).
+        anchor = f"#survey-{match_id}-{survey.id}"
         for to, name, user_id, partner, page in (
             (
                 mentor.contact_email,
                 mentor.display_name,
                 mentor.user_id,
                 student.display_name,
-                mail.MENTOR_PAGE,
+                mail.MENTOR_PAGE + anchor,
             ),
             (
                 student.contact_email,
                 student.display_name,
                 student.user_id,
                 mentor.display_name,
-                mail.STUDENT_PAGE,
+                mail.STUDENT_PAGE + anchor,
             ),
         ):
             await mail.survey_open(

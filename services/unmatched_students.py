@@ -22,7 +22,7 @@ async def list_for_coordinator(
     now: datetime,
 ) -> tuple[list[StudentProfile], int, bool]:
     require_role(viewer, Role.COORDINATOR)
-    programme = await programmes.resolve(session, programme_id, now=now)
+    programme = await programmes.resolve(session, viewer, programme_id, now=now)
     query = select(StudentProfile).where(
         StudentProfile.programme_id == programme.id, StudentProfile.matched.is_(False)
     )

@@ -3,8 +3,10 @@
 // state the moment the mentor decides. Once matched, the mentor's contact takes the search's
 // place (one mentor per student in a programme).
 
-import { currentFilter, fillSearchForm, wireSearchForm } from "./search-form.js";
-import { signIn } from "./session.js";
+import { choice, wireChoiceFilter } from "./choice-list.js";
+import { mentorCard as renderMentorCard } from "./mentor-card.js";
+import { currentFilter, currentOrder, fillSearchForm, wireSearchForm } from "./search-form.js";
+import { chosenProgramme, showProgrammePicker, signIn } from "./session.js";
 import {
   $,
   alertBox,
@@ -21,33 +23,42 @@ import {
   replace,
   showError,
 } from "./ui.js";
+import { programmeYear } from "./year.js";
 
 const REQUEST_FIELDS = `
   id status message reason createdAt decidedAt expiresAt
-  mentor { id displayName headline availability contactEmail }`;
+  mentor { id displayName headline availability contactEmail erased }`;
 
 const MENTOR_FIELDS = `
   id displayName headline city location remoteOk hasDoctorate workingLifeYears
   capacity remainingCapacity availability degreeLevels
   languages { code name } fields { id name }
-  educationalBackground professionalBackground careerExperience`;
+  educationalBackground professionalBackground careerExperience
+  fit { score reasons takesYourDegreeLevel }`;
 
-const STUDENT_FIELDS = `id displayName degreeLevel matched field { id name } languages { code name }`;
+const STUDENT_FIELDS = `id displayName degreeLevel degreeLevelFixed matched onExchange
+  field { id name } languages { code name }`;
 
-const BOOT = `query Browse {
-  programme { id name timezone studentPendingLimit phases { phase opensOn closesOn isOpen } }
-  myStudentProfile { ${STUDENT_FIELDS} }
-  myRequests { ${REQUEST_FIELDS} }
+const BOOT = `query Browse($programmeId: ID) {
+  programme(id: $programmeId) {
+    id name timezone today studentPendingLimit phases { phase opensOn closesOn isOpen }
+  }
+  myStudentProfile(programmeId: $programmeId) { ${STUDENT_FIELDS} }
+  myRequests(programmeId: $programmeId) { ${REQUEST_FIELDS} }
   languages { code name }
   fields { id name school }
 }`;
-const MINE = `query Mine {
-  myStudentProfile { ${STUDENT_FIELDS} }
-  myRequests { ${REQUEST_FIELDS} }
+const MINE = `query Mine($programmeId: ID) {
+  myStudentProfile(programmeId: $programmeId) { ${STUDENT_FIELDS} }
+  myRequests(programmeId: $programmeId) { ${REQUEST_FIELDS} }
 }`;
-const SEARCH = `query Search($filter: MentorFilter, $after: String, $programmeId: ID) {
-  mentors(filter: $filter, first: 24, after: $after, programmeId: $programmeId) {
-    totalCount
+const SEARCH = `query Search(
+  $filter: MentorFilter, $after: String, $programmeId: ID, $orderBy: MentorOrder!
+) {
+  mentors(
+    filter: $filter, first: 24, after: $after, programmeId: $programmeId, orderBy: $orderBy
+  ) {
+    totalCount seq
     pageInfo { hasNextPage endCursor }
     edges { node { ${MENTOR_FIELDS} } }
   }
@@ -58,14 +69,14 @@ const AVAILABILITY = `subscription Availability($filter: MentorFilter, $programm
     mentor { ${MENTOR_FIELDS} }
   }
 }`;
-const REQUEST_EVENTS = `subscription MyRequestEvents {
-  myRequestEvents { seq kind at request { ${REQUEST_FIELDS} } } }`;
+const REQUEST_EVENTS = `subscription MyRequestEvents($programmeId: ID) {
+  myRequestEvents(programmeId: $programmeId) { seq kind at request { ${REQUEST_FIELDS} } } }`;
 const SEND = `mutation Send($mentorId: ID!, $message: String!) {
   sendRequest(mentorId: $mentorId, message: $message) { ${REQUEST_FIELDS} } }`;
 const WITHDRAW = `mutation Withdraw($id: ID!) {
   withdrawRequest(requestId: $id) { ${REQUEST_FIELDS} } }`;
-const SAVE_PROFILE = `mutation SaveProfile($input: StudentProfileInput!) {
-  updateStudentProfile(input: $input) { ${STUDENT_FIELDS} } }`;
+const SAVE_PROFILE = `mutation SaveProfile($input: StudentProfileInput!, $programmeId: ID) {
+  updateStudentProfile(input: $input, programmeId: $programmeId) { ${STUDENT_FIELDS} } }`;
 
 const state = {
   programme: null,
@@ -78,6 +89,7 @@ const state = {
   sending: null,
   searchSeq: 0,
   searched: false, // a first search has answered
+  order: "FIT", // the order the list is in: FIT (recommended) or JOINED
 };
 
 const tz = () => state.programme.timezone;
@@ -87,8 +99,10 @@ const accepted = () => [...state.requests.values()].find((r) => r.status === "AC
 const isMatched = () => Boolean(accepted() || (state.student && state.student.matched));
 
 // The search and its live subscription, started and stopped as the student becomes matched
-// or not (set up in main()).
-const liveSearch = { start: () => {}, stop: () => {} };
+// or not; `refresh` reads the list afresh (set up in main()).
+const liveSearch = { start: () => {}, stop: () => {}, refresh: () => {} };
+// The programme year after matching (year.js), shown once matched (set up in main()).
+let year = null;
 
 // ---- Catalogue ------------------------------------------------------------------------------
 
@@ -105,16 +119,44 @@ function fieldOptions(fields) {
 
 function fillSetup(languages, fields) {
   $("#setup-field").append(...fieldOptions(fields));
-  $("#setup-languages").append(
-    ...languages.map((l) =>
-      h("label", {}, h("input", { type: "checkbox", value: l.code, name: "language" }), l.name),
+  replace(
+    $("#setup-languages-list"),
+    h(
+      "div",
+      { class: "checks checks-grid" },
+      languages.map((l) => choice("language", l.code, l.name, `${l.name} ${l.code}`)),
     ),
   );
+  wireChoiceFilter("setup-languages", "language");
 }
 
 // ---- Mentor cards ---------------------------------------------------------------------------
 
 const atRequestLimit = () => pending().length >= state.programme.studentPendingLimit;
+
+// Whether students may send requests today (the server's today, in the programme's time zone),
+// and the dates said in the right tense.
+function requestWindow() {
+  const phase = state.programme.phases.find((p) => p.phase === "STUDENT_REQUESTS");
+  if (!phase) return { open: false, text: "Request dates are still to be announced." };
+  const opens = formatDate(phase.opensOn);
+  const closes = formatDate(phase.closesOn, { year: "numeric" });
+  if (phase.isOpen) return { open: true, text: `Requests are open until ${closes}.` };
+  if (state.programme.today < phase.opensOn) {
+    return { open: false, text: `Requests open on ${opens} and close on ${closes}.` };
+  }
+  return { open: false, text: `Requests opened on ${opens} and closed on ${closes}.` };
+}
+
+// The list's order, as the search gives it: the best fit first, and mentors who fit alike (or
+// every mentor, in the other order) in the order they joined.
+function comesBefore(a, b) {
+  if (state.order === "FIT") {
+    const [x, y] = [a.fit ? a.fit.score : 0, b.fit ? b.fit.score : 0];
+    if (x !== y) return x > y;
+  }
+  return localId(a.id) < localId(b.id);
+}
 
 // A button that cannot be used now says why, next to it and to assistive technology; it stays
 // focusable (aria-disabled) so that keyboard and screen reader users find the reason too.
@@ -142,10 +184,17 @@ function requestButton(mentor) {
   if (pending().some((r) => r.mentor.id === mentor.id)) {
     return unavailable("Request sent", null, "Waiting for this mentor's answer.", whyId);
   }
+  if (mentor.fit && !mentor.fit.takesYourDegreeLevel) {
+    const theirs = mentor.degreeLevels.map((d) => label(d)).join(" and ");
+    const why = `Takes ${theirs} students only; you are a ${label(state.student.degreeLevel)} student.`;
+    return unavailable("Send request", name, why, whyId);
+  }
   if (mentor.availability === "BUSY") {
     const why = "Others are waiting for this mentor's answer.";
     return unavailable("Busy right now", null, why, whyId);
   }
+  const dates = requestWindow();
+  if (!dates.open) return unavailable("Send request", name, dates.text, whyId);
   if (atRequestLimit()) {
     return unavailable("Send request", name, "One request at a time: yours is waiting.", whyId);
   }
@@ -174,72 +223,87 @@ function renderRequestLimitNote() {
   );
 }
 
+// The shared card (mentor-card.js), with what only the student who searches sees: why the
+// mentor is recommended to them, and whether the mentor takes their degree level at all.
 function mentorCard(mentor) {
-  const place = mentor.location === "ABROAD" ? "abroad" : "in Finland";
-  const where = [mentor.city ? `${mentor.city}, ${place}` : label(mentor.location)];
-  if (mentor.remoteOk) where.push("remote meetings OK");
-  const experience = [`${mentor.workingLifeYears} years of working life`];
-  if (mentor.hasDoctorate) experience.push("holds a doctorate");
-  const titleId = `mentor-${localId(mentor.id)}`;
-  return h(
-    "li",
-    {
-      class: "card profile-card",
-      "data-mentor": mentor.id,
-      "data-availability": mentor.availability,
-      "aria-labelledby": titleId,
-    },
-    h(
-      "div",
-      { class: "card-head" },
+  const card = renderMentorCard(mentor, { actions: requestButton(mentor) });
+  const fit = mentor.fit;
+  if (!fit) return card;
+  const notes = [];
+  if (!fit.takesYourDegreeLevel) {
+    card.dataset.otherLevel = "true";
+    notes.push(h("p", { class: "other-level" }, `Not for ${label(state.student.degreeLevel)} students`));
+  }
+  if (fit.reasons.length) {
+    notes.push(
       h(
-        "div",
-        {},
-        h("h3", { id: titleId }, mentor.displayName),
-        h("p", { class: "headline" }, mentor.headline),
+        "p",
+        { class: "fit-reasons" },
+        h("span", { class: "fit-label" }, "Why: "),
+        fit.reasons.join(" · "),
       ),
-      badge(mentor.availability),
-    ),
-    h(
-      "dl",
-      { class: "facts" },
-      h("dt", {}, "Languages"),
-      h("dd", {}, mentor.languages.map((l) => l.name).join(", ")),
-      h("dt", {}, "Fields"),
-      h("dd", {}, mentor.fields.map((f) => f.name).join(", ")),
-      h("dt", {}, "Takes"),
-      h("dd", {}, mentor.degreeLevels.map((d) => `${label(d)} students`).join(", ")),
-      h("dt", {}, "Lives"),
-      h("dd", {}, where.join(" · ")),
-      h("dt", {}, "Experience"),
-      h("dd", {}, experience.join(", ")),
-      h("dt", {}, "Places"),
-      h(
-        "dd",
-        { class: "places" },
-        `${mentor.remainingCapacity} of ${pluralise(mentor.capacity, "place")} left`,
-      ),
-    ),
-    h(
-      "details",
-      {},
-      h("summary", {}, `More about ${mentor.displayName.split(" ")[0]}`),
-      h("h4", {}, "Education"),
-      h("p", {}, mentor.educationalBackground || "—"),
-      h("h4", {}, "Work"),
-      h("p", {}, mentor.professionalBackground || "—"),
-      h("h4", {}, "Career"),
-      h("p", {}, mentor.careerExperience || "—"),
-    ),
-    h("div", { class: "actions" }, requestButton(mentor)),
-  );
+    );
+  }
+  card.querySelector(".card-head").after(...notes);
+  return card;
+}
+
+// Where keyboard focus is inside a card, so that a card drawn anew keeps it (and keeps its
+// "More about" open): a live change or a request sent must not drop focus to the page.
+function focusInCard(card) {
+  const active = document.activeElement;
+  if (!card || !card.contains(active)) return null;
+  return active.tagName === "SUMMARY" ? "summary" : ".actions button";
+}
+
+function restoreFocus(card, where) {
+  const target = where && card ? card.querySelector(where) : null;
+  if (target) target.focus();
+}
+
+function cardOf(mentorId) {
+  return document.querySelector(`#results [data-mentor="${mentorId}"]:not([data-leaving])`);
 }
 
 function renderResults() {
   renderRequestLimitNote();
+  renderRequestWindow();
+  const focused = document.activeElement?.closest?.("#results [data-mentor]");
+  const where = focusInCard(focused);
+  const open = new Set(
+    [...document.querySelectorAll("#results [data-mentor] details[open]")].map(
+      (d) => d.closest("[data-mentor]").dataset.mentor,
+    ),
+  );
   replace($("#results"), state.results.map(mentorCard));
+  for (const id of open) {
+    const details = cardOf(id)?.querySelector("details");
+    if (details) details.open = true;
+  }
+  if (focused) restoreFocus(cardOf(focused.dataset.mentor), where);
   renderCount();
   $("#results-more").hidden = !state.hasNext;
+  const recommended = state.order === "FIT" && Boolean(state.student);
+  replace($("#results-title"), recommended ? "Recommended for you" : "Mentors");
+  $("#fit-note").hidden = !recommended;
+}
+
+// Above the list, outside the request dates: say when they were or will be.
+function renderRequestWindow() {
+  const note = $("#requests-closed");
+  const dates = state.student && !isMatched() ? requestWindow() : { open: true };
+  note.hidden = dates.open;
+  if (!dates.open) {
+    replace(note, h("strong", {}, dates.text), " You can look at the mentors, but not ask now.");
+  }
+}
+
+// A search under way: the list it replaces is dimmed and busy until the answer comes.
+function showSearching(searching) {
+  const list = $("#results");
+  list.setAttribute("aria-busy", String(searching));
+  list.classList.toggle("is-searching", searching);
+  if (searching) replace($("#results-count"), "Searching…");
 }
 
 function renderCount() {
@@ -255,22 +319,71 @@ function renderCount() {
 }
 
 function replaceCard(mentor) {
-  const old = document.querySelector(`#results [data-mentor="${mentor.id}"]`);
-  if (old) old.replaceWith(mentorCard(mentor));
+  const old = cardOf(mentor.id);
+  if (!old) return;
+  const where = focusInCard(old);
+  const card = mentorCard(mentor);
+  const details = card.querySelector("details");
+  if (details) details.open = Boolean(old.querySelector("details[open]"));
+  old.replaceWith(card);
+  restoreFocus(card, where);
+}
+
+// A card about to leave held focus: it goes on to the next card, or to the list's heading.
+function focusPastLeaving(card) {
+  if (!card.contains(document.activeElement)) return;
+  let next = card.nextElementSibling;
+  while (next && next.dataset.leaving) next = next.nextElementSibling;
+  const target = next ? next.querySelector(".actions button, summary") : null;
+  (target || $("#results-title")).focus();
 }
 
 // ---- Live availability ----------------------------------------------------------------------
 
+// The search and the live updates are put in order by the programme's event sequence: a search
+// page reflects every event up to its `seq`, and each update is one event. For each mentor the
+// newer wins, whichever arrives first: an update is kept until a search newer than it answers,
+// and is applied again over an older one.
+const liveState = {
+  updates: new Map(), // mentor id -> the newest update this subscription brought
+  shown: new Map(), // mentor id -> the seq of what the list shows of them
+  read: 0, // the seq of the search the list comes from: what it shows of everyone else
+};
+
 function onAvailability(event) {
+  const newest = liveState.updates.get(event.mentorId);
+  if (newest && newest.seq >= event.seq) return;
+  liveState.updates.set(event.mentorId, event);
+  applyUpdate(event);
+}
+
+// A search answered (as of `seq`): updates it already reflects are done with, newer ones win.
+function searched(nodes, seq, { more }) {
+  if (!more) {
+    liveState.read = seq;
+    liveState.shown = new Map();
+  }
+  for (const mentor of nodes) liveState.shown.set(mentor.id, seq);
+  for (const [id, update] of liveState.updates) {
+    if (update.seq <= liveState.read) liveState.updates.delete(id);
+    else applyUpdate(update, { again: true });
+  }
+}
+
+function applyUpdate(event, { again = false } = {}) {
+  const shown = liveState.shown.get(event.mentorId) ?? liveState.read;
+  if (event.seq <= shown) return; // the list is as new already
   const index = state.results.findIndex((m) => m.id === event.mentorId);
   if (event.availability === "FULL" || event.availability === "HIDDEN") {
+    liveState.shown.set(event.mentorId, event.seq);
     if (index < 0) return;
     const [gone] = state.results.splice(index, 1);
     state.totalCount = Math.max(0, state.totalCount - 1);
     const card = document.querySelector(`#results [data-mentor="${gone.id}"]`);
     const why = event.availability === "FULL" ? "is now full" : "is no longer listed";
-    announce(`${gone.displayName} ${why} and has left the list.`);
+    if (!again) announce(`${gone.displayName} ${why} and has left the list.`);
     if (card) {
+      focusPastLeaving(card);
       card.classList.add("is-leaving");
       card.dataset.leaving = "true";
       setTimeout(() => card.remove(), 400);
@@ -279,6 +392,7 @@ function onAvailability(event) {
     return;
   }
   if (index >= 0) {
+    liveState.shown.set(event.mentorId, event.seq);
     const mentor = {
       ...state.results[index],
       ...(event.mentor || {}),
@@ -287,19 +401,31 @@ function onAvailability(event) {
       remainingCapacity: event.remainingCapacity,
     };
     state.results[index] = mentor;
-    replaceCard(mentor);
-    if (event.previous !== event.availability) {
+    const [before, after] = [state.results[index - 1], state.results[index + 1]];
+    if ((before && comesBefore(mentor, before)) || (after && comesBefore(after, mentor))) {
+      // Their profile changed how well they fit: they move to their place in the order.
+      state.results.sort((a, b) => (comesBefore(a, b) ? -1 : 1));
+      renderResults();
+    } else {
+      replaceCard(mentor);
+    }
+    if (event.previous !== event.availability && !again) {
       announce(`${mentor.displayName} is now ${label(event.availability).toLowerCase()}.`);
     }
     return;
   }
   // Newly listed and matching this search: show it if it falls inside the loaded range.
   const mentor = event.mentor;
-  if (!mentor) return;
-  const id = localId(mentor.id);
-  const last = state.results.length ? localId(state.results[state.results.length - 1].id) : 0;
-  if (state.hasNext && id > last) return; // "Show more" brings it
-  const at = state.results.findIndex((m) => localId(m.id) > id);
+  if (!mentor) {
+    // Listed, but the update could not say who it is (the server failed to read the mentor):
+    // the list is read afresh rather than left without them.
+    liveSearch.refresh();
+    return;
+  }
+  const last = state.results[state.results.length - 1];
+  if (state.hasNext && last && comesBefore(last, mentor)) return; // "Show more" brings it
+  liveState.shown.set(event.mentorId, event.seq);
+  const at = state.results.findIndex((m) => comesBefore(mentor, m));
   state.results.splice(at < 0 ? state.results.length : at, 0, mentor);
   state.totalCount += 1;
   renderResults();
@@ -308,12 +434,7 @@ function onAvailability(event) {
 // ---- My request -----------------------------------------------------------------------------
 
 function requestPhaseNote() {
-  const phase = state.programme.phases.find((p) => p.phase === "STUDENT_REQUESTS");
-  if (!phase) return `${state.programme.name}: request dates to be announced.`;
-  const until = formatDate(phase.closesOn, { year: "numeric" });
-  return phase.isOpen
-    ? `${state.programme.name}: requests are open until ${until}.`
-    : `${state.programme.name}: requests are open ${formatDate(phase.opensOn)} – ${until}.`;
+  return `${state.programme.name}: ${requestWindow().text}`;
 }
 
 function myRequestCard(request, api) {
@@ -340,9 +461,11 @@ function myRequestCard(request, api) {
       h(
         "p",
         { class: "contact" },
-        m.contactEmail
-          ? [`Write to ${m.displayName}: `, h("a", { href: `mailto:${m.contactEmail}` }, m.contactEmail)]
-          : "Your mentor's contact details are on their way to you by email.",
+        m.erased
+          ? MENTOR_ERASED
+          : m.contactEmail
+            ? [`Write to ${m.displayName}: `, h("a", { href: `mailto:${m.contactEmail}` }, m.contactEmail)]
+            : "Your mentor's contact details are on their way to you by email.",
       ),
     );
   }
@@ -364,6 +487,9 @@ function myRequestCard(request, api) {
   }
   return card;
 }
+
+// An erased mentor has no name or address left to give: the match itself stays, anonymous.
+const MENTOR_ERASED = "Your mentor erased their data; the match stays as an anonymous record.";
 
 // A matched student came back for their mentor's name and email: shown first, and large.
 function myMentor(request) {
@@ -391,19 +517,21 @@ function myMentor(request) {
       ),
       badge("ACCEPTED", "Matched"),
     ),
-    m.contactEmail
-      ? h(
-          "p",
-          { class: "contact my-mentor-email" },
-          h("span", { class: "contact-label" }, "Email"),
-          h("a", { href: `mailto:${m.contactEmail}` }, m.contactEmail),
-        )
-      : h("p", { class: "contact" }, "Their contact details are on their way to you by email."),
+    m.erased
+      ? h("p", { class: "contact" }, MENTOR_ERASED)
+      : m.contactEmail
+        ? h(
+            "p",
+            { class: "contact my-mentor-email" },
+            h("span", { class: "contact-label" }, "Email"),
+            h("a", { href: `mailto:${m.contactEmail}` }, m.contactEmail),
+          )
+        : h("p", { class: "contact" }, "Their contact details are on their way to you by email."),
     h(
       "p",
       { class: "hint" },
-      `Matched ${formatDateTime(request.decidedAt || request.createdAt, tz())}. `,
-      `Write to ${first} to agree on a first meeting: ${first} has your email too.`,
+      `Matched ${formatDateTime(request.decidedAt || request.createdAt, tz())}.`,
+      m.erased ? null : ` Write to ${first} to agree on a first meeting: ${first} has your email too.`,
     ),
   );
 }
@@ -413,7 +541,7 @@ function renderMine(api) {
   replace($("#my-request-title"), matched ? "Your mentor" : "Your request");
   replace($("#programme-note"), matched ? state.programme.name : requestPhaseNote());
   const body = $("#my-request-body");
-  $("#profile-setup").hidden = Boolean(state.student);
+  renderProfile();
   if (!state.student) {
     replace(body, h("p", {}, "Tell us about your studies below, then choose a mentor."));
     return;
@@ -437,7 +565,13 @@ function renderMine(api) {
       "You can ask another mentor now.",
     );
   } else {
-    intro = h("p", {}, "You have not asked anyone yet. Find a mentor below and send one request.");
+    intro = h(
+      "p",
+      {},
+      requestWindow().open
+        ? "You have not asked anyone yet. Find a mentor below and send one request."
+        : "You have not asked anyone. Requests can be sent only in the request dates.",
+    );
   }
   replace(
     body,
@@ -483,6 +617,7 @@ function render(api) {
   renderMine(api);
   renderSearchArea();
   renderResults();
+  year?.show(Boolean(state.student) && isMatched(), state.programme.id);
 }
 
 const EVENT_TEXT = {
@@ -522,7 +657,8 @@ function wireSendDialog(api) {
         alertBox(`Request sent to ${mentor.displayName}. Their answer appears here at once.`, {
           kind: "success",
         });
-        $("#my-request").scrollIntoView({ block: "start" });
+        // Focus stays on the card the student asked from (its button now says "Request sent").
+        restoreFocus(cardOf(mentor.id), ".actions button");
       } catch (error) {
         replace($("#send-error"), error.message);
       }
@@ -530,30 +666,184 @@ function wireSendDialog(api) {
   });
 }
 
+// ---- The student's profile -------------------------------------------------------------------
+
+// First set-up: nothing is chosen for the student. Later: a summary, and the same form to edit
+// it, where what cannot change now says why (the API's own sentence, `degreeLevelFixed`).
+const SETUP_ERRORS = { degree_level: "#setup-degree-error", field: "#setup-field-error", languages: "#setup-languages-error" };
+
+function renderProfile() {
+  const student = state.student;
+  const section = $("#profile-setup");
+  section.hidden = false;
+  const editing = !student || $("#profile-edit").getAttribute("aria-expanded") === "true";
+  replace($("#setup-title"), student ? "Your studies" : "Tell us about your studies first");
+  $("#setup-hint").hidden = Boolean(student) && !editing;
+  $("#setup-form").hidden = !editing;
+  $("#profile-edit").hidden = !student || editing;
+  $("#setup-cancel").hidden = !student;
+  replace($("#setup-save"), student ? "Save changes" : "Save and start looking");
+  const summary = $("#profile-summary");
+  summary.hidden = !student;
+  if (student) {
+    replace(
+      summary,
+      [
+        `${label(student.degreeLevel)} student`,
+        student.field ? student.field.name : null,
+        `mentored in ${student.languages.map((l) => l.name).join(", ")}`,
+        student.onExchange ? "on exchange" : null,
+      ]
+        .filter(Boolean)
+        .join(" · "),
+    );
+  }
+  const fixed = student ? student.degreeLevelFixed : null;
+  for (const radio of document.querySelectorAll("#setup-degree input")) radio.disabled = Boolean(fixed);
+  const why = $("#setup-degree-why");
+  if (fixed) {
+    // The reason stands next to the choice; a refusal that said the same need not stay too.
+    replace($("#setup-degree-error"));
+    for (const radio of document.querySelectorAll("#setup-degree input")) radio.removeAttribute("aria-invalid");
+  }
+  why.hidden = !fixed;
+  replace(why, fixed ? `Your degree level cannot change now: ${fixed}.` : "");
+}
+
+// The form shows the profile as saved (nothing at all on first set-up).
+function fillProfileForm() {
+  const student = state.student;
+  for (const radio of document.querySelectorAll("#setup-degree input")) {
+    radio.checked = Boolean(student) && radio.value === student.degreeLevel;
+  }
+  $("#setup-field").value = student && student.field ? student.field.id : "";
+  const codes = new Set(student ? student.languages.map((l) => l.code) : []);
+  for (const box of document.querySelectorAll("#setup-languages-list input")) {
+    box.checked = codes.has(box.value);
+  }
+  $("#setup-exchange").checked = Boolean(student && student.onExchange);
+  showSetupErrors({});
+}
+
+// Each problem next to its control (and the control marked invalid); a summary above the
+// buttons, announced; focus on the first control to mend.
+function showSetupErrors(errors, summary = null) {
+  const controls = {
+    degree_level: [...document.querySelectorAll("#setup-degree input")],
+    field: [$("#setup-field")],
+    languages: [...document.querySelectorAll("#setup-languages-list input")],
+  };
+  for (const [key, selector] of Object.entries(SETUP_ERRORS)) {
+    replace($(selector), errors[key] || "");
+    for (const control of controls[key]) {
+      if (errors[key]) control.setAttribute("aria-invalid", "true");
+      else control.removeAttribute("aria-invalid");
+    }
+  }
+  const problems = Object.keys(errors).filter((key) => key !== "form");
+  replace(
+    $("#setup-error"),
+    errors.form ||
+      summary ||
+      (problems.length ? `Please ${problems.length === 1 ? "answer the question" : `answer the ${problems.length} questions`} marked below.` : ""),
+  );
+  const first = problems.map((key) => controls[key].find((c) => !c.disabled)).find(Boolean);
+  if (first) first.focus();
+}
+
+function profileInput() {
+  const degree = document.querySelector("#setup-degree input:checked");
+  const languages = [...document.querySelectorAll("#setup-languages-list input:checked")].map(
+    (i) => i.value,
+  );
+  const errors = {};
+  if (!degree) errors.degree_level = "Choose your degree level.";
+  if (!$("#setup-field").value) errors.field = "Choose your field of study.";
+  if (!languages.length) errors.languages = "Choose at least one language.";
+  const input = { field: $("#setup-field").value, languages, onExchange: $("#setup-exchange").checked };
+  if (degree && !degree.disabled) input.degreeLevel = degree.value;
+  return { input, errors };
+}
+
 function wireSetup(api, reload) {
+  const edit = $("#profile-edit");
+  const openEditor = (open) => {
+    edit.setAttribute("aria-expanded", String(open));
+    if (open) fillProfileForm();
+    renderProfile();
+  };
+  edit.addEventListener("click", () => {
+    openEditor(true);
+    $("#setup-field").focus();
+  });
+  $("#setup-cancel").addEventListener("click", () => {
+    openEditor(false);
+    edit.focus();
+  });
   $("#setup-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const languages = [...document.querySelectorAll("#setup-languages input:checked")].map(
-      (i) => i.value,
-    );
-    try {
-      const data = await api.request(SAVE_PROFILE, {
-        input: {
-          degreeLevel: $("#setup-degree").value,
-          field: $("#setup-field").value,
-          languages,
-        },
-      });
-      state.student = data.updateStudentProfile;
-      $("#filter-degree").value = state.student.degreeLevel;
-      await reload();
-    } catch (error) {
-      replace($("#setup-error"), error.message);
+    const first = !state.student;
+    const { input, errors } = profileInput();
+    if (Object.keys(errors).length) {
+      showSetupErrors(errors);
+      return;
     }
+    await busy($("#setup-save"), async () => {
+      try {
+        const data = await api.request(SAVE_PROFILE, { input, programmeId: state.programme.id });
+        state.student = data.updateStudentProfile;
+        if (first) $("#filter-degree").value = state.student.degreeLevel;
+        showSetupErrors({});
+        openEditor(false);
+        alertBox(first ? "Saved. Here are the mentors who fit you best." : "Your studies are saved.", {
+          kind: "success",
+        });
+        await reload();
+        // On to the recommendations after set-up; back to where the student was after an edit.
+        (first ? $("#results-title") : edit).focus();
+      } catch (error) {
+        const field = error.errors?.[0]?.extensions?.field;
+        const key = field === "field_id" ? "field" : field;
+        if (key in SETUP_ERRORS) showSetupErrors({ [key]: error.message }, "Not saved.");
+        else showSetupErrors({ form: error.message });
+        if (key === "degree_level") refreshProfileOnly(api);
+      }
+    });
   });
 }
 
+// Refused because the profile changed meanwhile (a request sent from another tab): show why.
+async function refreshProfileOnly(api) {
+  try {
+    const data = await api.request(MINE, { programmeId: state.programme.id });
+    state.student = data.myStudentProfile;
+    for (const radio of document.querySelectorAll("#setup-degree input")) {
+      radio.checked = Boolean(state.student) && radio.value === state.student.degreeLevel;
+    }
+    renderProfile();
+  } catch {
+    // the error already shown says enough
+  }
+}
+
 // ---- Wiring ---------------------------------------------------------------------------------
+
+// On a phone the filters fold away behind a button, so the first mentor shows without
+// scrolling past them; the button says how many are on.
+function wireFiltersToggle() {
+  const card = $("#filters-card");
+  const toggle = $("#filters-toggle");
+  const show = (open) => {
+    card.dataset.collapsed = String(!open);
+    toggle.setAttribute("aria-expanded", String(open));
+    const on = Object.keys(currentFilter()).length;
+    replace(toggle, `${open ? "Hide" : "Show"} filters${on ? ` (${on} on)` : ""}`);
+  };
+  toggle.addEventListener("click", () => show(card.dataset.collapsed === "true"));
+  $("#filters").addEventListener("change", () => show(card.dataset.collapsed !== "true"));
+  $("#filters").addEventListener("reset", () => setTimeout(() => show(card.dataset.collapsed !== "true"), 0));
+  show(false);
+}
 
 async function main() {
   let wasLive = false;
@@ -566,6 +856,8 @@ async function main() {
   });
   if (!session) return;
   const { api, live } = session;
+  year = programmeYear({ session, role: "STUDENT", root: $("#programme-year") });
+  const chosen = chosenProgramme(session.viewer);
 
   // Listening starts before the first read, so nothing falls between the two: what arrives
   // meanwhile is applied, in order, once the page has what it shows.
@@ -582,7 +874,7 @@ async function main() {
   };
   live.subscribe(
     REQUEST_EVENTS,
-    {},
+    { programmeId: chosen },
     {
       next: (data) => (booted ? onRequestEvent : (e) => early.push(e))(data.myRequestEvents),
       // A subscription that fails is explained in the page's status area (session.js).
@@ -592,17 +884,19 @@ async function main() {
 
   let boot;
   try {
-    boot = await api.request(BOOT);
+    boot = await api.request(BOOT, { programmeId: chosen });
   } catch (error) {
     replace($("#my-request-body"), h("p", { class: "empty" }, error.message));
     loaded();
     return;
   }
   state.programme = boot.programme;
+  showProgrammePicker(session.viewer, boot.programme);
   state.student = boot.myStudentProfile;
   state.requests = new Map(boot.myRequests.map((r) => [r.id, r]));
   fillSearchForm(boot.languages, fieldOptions(boot.fields));
   fillSetup(boot.languages, boot.fields);
+  fillProfileForm();
   if (state.student) $("#filter-degree").value = state.student.degreeLevel;
   renderMine(api);
   wireSendDialog(api);
@@ -611,32 +905,36 @@ async function main() {
 
   const programmeId = state.programme.id;
   let unsubscribe = () => {};
-  let searching = false;
-  let queued = [];
-  const receive = (event) => (searching ? queued.push(event) : onAvailability(event));
+  let subscribed = null; // the filter the live subscription follows
   const search = async ({ more = false, resubscribe = !more } = {}) => {
     const filter = currentFilter();
+    const order = more ? state.order : currentOrder();
     const seq = ++state.searchSeq;
-    if (resubscribe) {
+    if (!more) showSearching(true);
+    // The same filter again keeps its subscription: updates flow on, ordered by seq.
+    if (resubscribe && JSON.stringify(filter) !== subscribed) {
+      subscribed = JSON.stringify(filter);
       unsubscribe();
-      queued = [];
+      liveState.updates = new Map(); // another filter's may name mentors this one does not pick
       unsubscribe = live.subscribe(
         AVAILABILITY,
         { filter, programmeId },
         {
-          next: (data) => receive(data.mentorAvailabilityChanged),
+          next: (data) => onAvailability(data.mentorAvailabilityChanged),
           resync: () => search({ resubscribe: false }),
         },
       );
     }
-    searching = true;
     try {
       const data = await api.request(SEARCH, {
         filter,
         programmeId,
         after: more ? state.endCursor : null,
+        orderBy: order,
       });
-      if (seq !== state.searchSeq) return; // a newer search has started
+      if (seq !== state.searchSeq) return; // a newer search has started (and shows it)
+      state.order = order;
+      showSearching(false);
       const page = data.mentors;
       const nodes = page.edges.map((e) => e.node);
       state.results = more ? [...state.results, ...nodes] : nodes;
@@ -645,13 +943,13 @@ async function main() {
       state.endCursor = page.pageInfo.endCursor;
       state.searched = true;
       renderResults();
+      searched(nodes, page.seq, { more });
     } catch (error) {
-      showError(error);
-    } finally {
       if (seq === state.searchSeq) {
-        searching = false;
-        for (const event of queued.splice(0)) onAvailability(event);
+        showSearching(false);
+        renderCount();
       }
+      showError(error);
     }
   };
   let running = false;
@@ -661,16 +959,21 @@ async function main() {
     running = true;
     firstSearch = search();
   };
+  liveSearch.refresh = () => {
+    if (running) search({ resubscribe: false });
+  };
   liveSearch.stop = () => {
     if (!running) return;
     running = false;
     unsubscribe();
     unsubscribe = () => {};
+    subscribed = null;
     state.searchSeq += 1; // a search under way is dropped
   };
   async function refreshMine() {
     try {
-      const data = await api.request(MINE);
+      const programmeId = state.programme ? state.programme.id : chosen;
+      const data = await api.request(MINE, { programmeId });
       state.student = data.myStudentProfile;
       state.requests = new Map(data.myRequests.map((r) => [r.id, r]));
       render(api);
@@ -682,7 +985,12 @@ async function main() {
     if (running) search({ resubscribe: false }); // the live socket subscribes again by itself
     refreshMine();
   };
-  wireSetup(api, catchUp);
+  // A saved profile changes the student's own request state and how mentors fit them: both are
+  // read again, and the search (with the student's degree level, after set-up) follows it live.
+  wireSetup(api, async () => {
+    await refreshMine();
+    if (running) await search();
+  });
 
   wireSearchForm({
     search: () => search(),
@@ -690,7 +998,8 @@ async function main() {
       if (state.student) $("#filter-degree").value = state.student.degreeLevel;
     },
   });
-  $("#results-more").addEventListener("click", () => search({ more: true }));
+  $("#results-more").addEventListener("click", () => busy($("#results-more"), () => search({ more: true })));
+  wireFiltersToggle();
 
   render(api); // starts the search, unless the student is matched
   await firstSearch;

@@ -4,6 +4,8 @@
 // sequence number it showed, so nothing is missed and nothing shown twice.
 
 import { SupplyDemandChart } from "./charts.js";
+import { renderPicker, todayIn } from "./console-kit.js";
+import { showConsoleNav } from "./console-nav.js";
 import { download, slug, toCsv } from "./csv.js";
 import { signIn } from "./session.js";
 import {
@@ -100,6 +102,28 @@ const KINDS = {
   STUDENT_PROFILE_CHANGED: ["Student profile", "kind-info"],
   PROGRAMME_CHANGED: ["Programme", "kind-info"],
   REQUEST_REMINDED: ["Reminder", "kind-wait"],
+  BRIEFING_CHANGED: ["Briefing", "kind-info"],
+  SURVEY_CHANGED: ["Survey", "kind-info"],
+  SURVEY_ANSWERED: ["Survey answer", "kind-good"],
+  MEETING_RECORDED: ["Meeting", "kind-good"],
+  MATCH_NUDGED: ["Nudge", "kind-wait"],
+  MENTOR_HIDDEN: ["Hidden", "kind-bad"],
+  MENTOR_UNHIDDEN: ["Hold lifted", "kind-info"],
+  PERSON_ERASED: ["Erased", "kind-info"],
+  PROGRAMME_PURGED: ["Purged", "kind-info"],
+};
+
+// The feed's filter (#feed-kind): which kinds of event each choice shows.
+const FEED_FILTERS = {
+  requests: (kind) => kind.startsWith("REQUEST_"),
+  availability: (kind) => kind === "MENTOR_AVAILABILITY_CHANGED",
+  profiles: (kind) =>
+    kind.endsWith("_PROFILE_CHANGED") ||
+    ["MENTOR_HIDDEN", "MENTOR_UNHIDDEN", "PERSON_ERASED"].includes(kind),
+  briefings: (kind) => kind === "BRIEFING_CHANGED",
+  surveys: (kind) => kind.startsWith("SURVEY_"),
+  meetings: (kind) => kind === "MEETING_RECORDED" || kind === "MATCH_NUDGED",
+  programme: (kind) => kind.startsWith("PROGRAMME_"),
 };
 
 const state = {
@@ -110,16 +134,13 @@ const state = {
   resyncedAt: null,
   pendingSize: PAGE,
   pending: [],
+  feedFilter: "",
 };
 
 const serverNow = () => Date.now() + state.serverOffset;
 
 function ageSeconds(iso) {
   return (serverNow() - Date.parse(iso)) / 1000;
-}
-
-function todayIn(timeZone) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date(serverNow()));
 }
 
 // ---- Programme and phases -------------------------------------------------------------------
@@ -134,7 +155,7 @@ function renderProgramme(programme, programmes) {
       ? programme.currentPhases.map((p) => badge("PUBLISHED", `Open now: ${label(p)}`))
       : badge("HIDDEN", "Between phases"),
   );
-  const today = todayIn(programme.timezone);
+  const today = todayIn(programme.timezone, serverNow());
   replace(
     $("#phases"),
     programme.phases.map((p) =>
@@ -154,19 +175,7 @@ function renderProgramme(programme, programmes) {
       ),
     ),
   );
-  if (programmes && programmes.length > 1) {
-    const select = h(
-      "select",
-      { id: "programme-select", "aria-label": "Programme" },
-      programmes.map((p) => h("option", { value: p.id, selected: p.id === programme.id }, p.name)),
-    );
-    select.addEventListener("change", () => {
-      const url = new URL(location.href);
-      url.searchParams.set("programme", select.value);
-      location.assign(url);
-    });
-    replace($("#programme-picker"), select);
-  }
+  renderPicker(programme, programmes);
 }
 
 // ---- Counters and charts --------------------------------------------------------------------
@@ -239,6 +248,7 @@ function renderPending(connection) {
       (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || localId(a.id) - localId(b.id),
     );
   state.pending = rows;
+  $("#pending-all").search = `?${new URLSearchParams({ programme: state.programme.id, status: "PENDING" })}`;
   replace(
     $("#pending tbody"),
     rows.map((r) =>
@@ -264,6 +274,13 @@ function renderPending(connection) {
           "td",
           { "data-label": "Lapses" },
           r.expiresAt ? formatDateTime(r.expiresAt, tz) : "Never",
+          // One click from a request that waits too long to stepping in (console-requests.js).
+          h(
+            "a",
+            { class: "sub", href: `/dashboard/requests?${new URLSearchParams({ programme: state.programme.id, status: "PENDING", request: r.id })}` },
+            "Step in",
+            h("span", { class: "visually-hidden" }, ` on ${r.student.displayName}'s request`),
+          ),
         ),
       ),
     ),
@@ -303,11 +320,34 @@ function feedItem(event, { fresh }) {
   );
 }
 
+function shownInFeed(kind) {
+  const wanted = FEED_FILTERS[state.feedFilter];
+  return !wanted || wanted(kind);
+}
+
+function renderFeedEmpty() {
+  const feed = $("#feed");
+  const shown = [...feed.children].some((item) => !item.hidden);
+  replace(
+    $("#feed-empty"),
+    feed.children.length ? "No event of this kind among the latest." : "Nothing has happened yet.",
+  );
+  $("#feed-empty").hidden = shown;
+}
+
 function addToFeed(event, { fresh }) {
   const feed = $("#feed");
-  feed.prepend(feedItem(event, { fresh }));
+  const item = feedItem(event, { fresh });
+  item.hidden = !shownInFeed(event.kind);
+  feed.prepend(item);
   while (feed.children.length > FEED_LIMIT) feed.lastElementChild.remove();
-  $("#feed-empty").hidden = true;
+  renderFeedEmpty();
+}
+
+function filterFeed(choice) {
+  state.feedFilter = choice;
+  for (const item of $("#feed").children) item.hidden = !shownInFeed(item.dataset.kind);
+  renderFeedEmpty();
 }
 
 // ---- CSV exports ----------------------------------------------------------------------------
@@ -324,7 +364,7 @@ async function everyPage(api, query, key) {
 }
 
 function fileName(what) {
-  return `${slug(state.programme.name)}-${what}-${todayIn(state.programme.timezone)}.csv`;
+  return `${slug(state.programme.name)}-${what}-${todayIn(state.programme.timezone, serverNow())}.csv`;
 }
 
 async function exportMatches(api) {
@@ -379,6 +419,7 @@ async function main() {
     },
   });
   if (!session) return;
+  showConsoleNav();
   const { api, live } = session;
   const charts = {
     fields: new SupplyDemandChart($("#chart-fields"), { noun: "field" }),
@@ -390,8 +431,18 @@ async function main() {
   try {
     boot = await api.request(PROGRAMME, { id: wanted });
   } catch (error) {
-    replace($("#programme-name"), "No programme to show");
-    showError(error);
+    if (!wanted && error.code === "NOT_FOUND") {
+      // The very first visit: the way to start is one link away.
+      live.ensureConnected();
+      replace($("#programme-name"), "No programme yet");
+      replace(
+        $("#programme-phase"),
+        h("a", { href: "/dashboard/programmes" }, "Start the first programme under Programmes"),
+      );
+    } else {
+      replace($("#programme-name"), "No programme to show");
+      showError(error);
+    }
     loaded();
     return;
   }
@@ -430,6 +481,7 @@ async function main() {
     refreshProgramme();
   };
 
+  $("#feed-kind").addEventListener("change", (event) => filterFeed(event.target.value));
   $("#pending-more").addEventListener("click", () => {
     state.pendingSize = Math.min(100, state.pendingSize + PAGE);
     refreshPending();

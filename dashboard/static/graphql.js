@@ -1,6 +1,10 @@
-// GraphQL for Mentori's pages: queries and mutations over HTTP (fetch, bearer token) and
-// subscriptions over WebSocket with the graphql-transport-ws protocol. No dependencies: the
-// pages are static files and must work without reaching anything but their own server.
+// GraphQL for Mentori's pages: queries and mutations over HTTP (fetch) and subscriptions over
+// WebSocket with the graphql-transport-ws protocol. No dependencies: the pages are static files
+// and must work without reaching anything but their own server. A person signed in through the
+// university's login holds an HttpOnly session cookie, which both carry by themselves; a
+// development token, when there is one, goes along as a bearer token and wins over the cookie.
+// Both name the role the page acts in (a person may hold several): `X-Mentori-Role` on each
+// request, `role` in the WebSocket's connection_init.
 
 export class ApiError extends Error {
   constructor(message, code = "ERROR", errors = []) {
@@ -18,9 +22,20 @@ function errorFrom(errors) {
 }
 
 export class Api {
-  constructor(token, { endpoint = "/graphql" } = {}) {
+  constructor(token, { role = null, endpoint = "/graphql" } = {}) {
     this.token = token;
+    this.role = role;
     this.endpoint = endpoint;
+  }
+
+  headers() {
+    const headers = {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json, application/json",
+    };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.role) headers["x-mentori-role"] = this.role;
+    return headers;
   }
 
   // Resolves with `data`; rejects with an ApiError whose message is meant for people.
@@ -29,11 +44,8 @@ export class Api {
     try {
       response = await fetch(this.endpoint, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/graphql-response+json, application/json",
-          authorization: `Bearer ${this.token}`,
-        },
+        credentials: "same-origin",
+        headers: this.headers(),
         body: JSON.stringify({ query, variables }),
       });
     } catch {
@@ -53,7 +65,7 @@ export class Api {
   }
 }
 
-// Close codes after which trying again cannot help: the token was refused.
+// Close codes after which trying again cannot help: the sign-in (or the role) was refused.
 const REFUSED = new Set([4401, 4403]);
 
 export function defaultSocketUrl(path = "/graphql") {
@@ -70,7 +82,8 @@ export function defaultSocketUrl(path = "/graphql") {
 // once none is left (the page ended or replaced them, or they were resumed).
 export class LiveSocket {
   constructor({
-    token,
+    token = null,
+    role = null,
     url = defaultSocketUrl(),
     onStatus = () => {},
     onProblem = () => {},
@@ -80,6 +93,7 @@ export class LiveSocket {
     maxDelay = 15000,
   }) {
     this.token = token;
+    this.role = role;
     this.url = url;
     this.onStatus = onStatus;
     this.onProblem = onProblem;
@@ -204,12 +218,20 @@ export class LiveSocket {
     this.socket = socket;
     this.acked = false;
     socket.onopen = () => {
-      this.send({ type: "connection_init", payload: { Authorization: `Bearer ${this.token}` } });
+      this.send({ type: "connection_init", payload: this.initPayload() });
       this.timers.ack = setTimeout(() => this.drop("no acknowledgement"), this.ackWithin);
     };
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = (event) => this.closed(event.code, event.reason);
     socket.onerror = () => {}; // a close event follows; it decides what to do
+  }
+
+  // The cookie, if any, rode the handshake; a development token goes here.
+  initPayload() {
+    const payload = {};
+    if (this.token) payload.Authorization = `Bearer ${this.token}`;
+    if (this.role) payload.role = this.role;
+    return payload;
   }
 
   send(message) {

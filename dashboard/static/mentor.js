@@ -2,7 +2,8 @@
 // alert, and a desktop notification where allowed), accept or decline with a reason, and the
 // mentee's contact details once accepted.
 
-import { signIn } from "./session.js";
+import { confirmTakeOff } from "./mentor-confirm.js";
+import { chosenProgramme, showProgrammePicker, signIn } from "./session.js";
 import {
   $,
   alertBox,
@@ -19,25 +20,34 @@ import {
   replace,
   showError,
 } from "./ui.js";
+import { pairAnchor, programmeYear } from "./year.js";
 
 const REQUEST_FIELDS = `
   id status message reason createdAt decidedAt expiresAt
   mentor { id }
   student {
-    id displayName degreeLevel international onExchange contactEmail
+    id displayName degreeLevel international onExchange contactEmail erased
     field { name school } languages { name }
   }`;
 
 const PROFILE_FIELDS = `
   id displayName headline status availability capacity acceptedCount remainingCapacity
+  hiddenByCoordinator { hiddenAt reason }
   programme { id name timezone mentorPendingLimit }`;
 
-const INBOX = `query Inbox {
-  myMentorProfile { ${PROFILE_FIELDS} }
-  myRequests { ${REQUEST_FIELDS} }
+// The profile page, in the programme this page shows.
+const profilePage = () => {
+  const chosen = new URLSearchParams(location.search).get("programme");
+  return chosen ? `/mentor/profile?programme=${encodeURIComponent(chosen)}` : "/mentor/profile";
+};
+
+const INBOX = `query Inbox($programmeId: ID) {
+  programme(id: $programmeId) { id name }
+  myMentorProfile(programmeId: $programmeId) { ${PROFILE_FIELDS} }
+  myRequests(programmeId: $programmeId) { ${REQUEST_FIELDS} }
 }`;
-const EVENTS = `subscription MyRequestEvents {
-  myRequestEvents { seq kind at request { ${REQUEST_FIELDS} } } }`;
+const EVENTS = `subscription MyRequestEvents($programmeId: ID) {
+  myRequestEvents(programmeId: $programmeId) { seq kind at request { ${REQUEST_FIELDS} } } }`;
 const ACCEPT = `mutation Accept($id: ID!) { acceptRequest(requestId: $id) { ${REQUEST_FIELDS} } }`;
 const REJECT = `mutation Reject($id: ID!, $reason: String) {
   rejectRequest(requestId: $id, reason: $reason) { ${REQUEST_FIELDS} } }`;
@@ -82,7 +92,10 @@ function renderProfile(api) {
           "sign-up; this page then shows the requests students send you.",
       ),
     );
-    replace(actions);
+    replace(
+      actions,
+      h("a", { class: "btn btn-primary btn-small", href: profilePage() }, "Create your profile"),
+    );
     return;
   }
   const taken = p.acceptedCount;
@@ -105,7 +118,11 @@ function renderProfile(api) {
         h(
           "p",
           { id: "profile-explain" },
-          p.status === "PUBLISHED" ? AVAILABILITY_TEXT[p.availability] : STATUS_TEXT[p.status],
+          p.hiddenByCoordinator
+            ? hiddenText(p)
+            : p.status === "PUBLISHED"
+              ? AVAILABILITY_TEXT[p.availability]
+              : STATUS_TEXT[p.status],
         ),
       ),
       h(
@@ -128,17 +145,21 @@ function renderProfile(api) {
             "aria-valuemax": p.capacity,
             "aria-valuenow": taken,
           },
-          h("span", { style: `width: ${(100 * taken) / p.capacity}%` }),
+          h("span", { style: { width: `${(100 * taken) / p.capacity}%` } }),
         ),
       ),
     ),
   );
   const button =
     p.status === "PUBLISHED"
-      ? h("button", { class: "btn btn-small", type: "button" }, "Take off the list")
+      ? h("button", { class: "btn btn-small", type: "button" }, "Take off the list…")
       : h("button", { class: "btn btn-primary btn-small", type: "button" }, "Publish profile");
   button.addEventListener("click", () =>
     busy(button, async () => {
+      const waiting = [...state.requests.values()].filter(
+        (r) => r.status === "PENDING" && r.mentor.id === p.id,
+      );
+      if (p.status === "PUBLISHED" && !(await confirmTakeOff(p, waiting))) return;
       try {
         const mutation = p.status === "PUBLISHED" ? WITHDRAW : PUBLISH;
         const data = await api.request(mutation, { programmeId: p.programme.id });
@@ -149,7 +170,23 @@ function renderProfile(api) {
       }
     }),
   );
-  replace(actions, button);
+  const edit = h("a", { class: "btn btn-small", href: profilePage() }, "Edit profile");
+  // Held by a coordinator: publishing is refused until they lift the hold.
+  replace(actions, edit, p.hiddenByCoordinator ? null : button);
+}
+
+function hiddenText(p) {
+  const held = p.hiddenByCoordinator;
+  const day = formatDateTime(held.hiddenAt, tz(), {
+    weekday: undefined,
+    hour: undefined,
+    minute: undefined,
+    year: "numeric",
+  });
+  return (
+    `A coordinator took your profile off the students' list on ${day}. Their reason: ${held.reason} ` +
+    "You cannot publish it again until they allow it: to ask, reply to the email they sent you."
+  );
 }
 
 // ---- Requests -------------------------------------------------------------------------------
@@ -200,9 +237,16 @@ function requestCard(request, api) {
       h(
         "p",
         { class: "contact" },
-        s.contactEmail
-          ? ["Contact: ", h("a", { href: `mailto:${s.contactEmail}` }, s.contactEmail)]
-          : "Their contact details are on their way to you by email.",
+        s.erased
+          ? "This mentee erased their data; the match stays as an anonymous record."
+          : s.contactEmail
+            ? ["Contact: ", h("a", { href: `mailto:${s.contactEmail}` }, s.contactEmail)]
+            : "Their contact details are on their way to you by email.",
+      ),
+      h(
+        "p",
+        {},
+        h("a", { href: `#${pairAnchor(s.id)}` }, `Meetings and surveys with ${s.displayName}`),
       ),
     );
   }
@@ -229,9 +273,21 @@ function renderRequests(api) {
   const history = mine
     .filter((r) => r.status !== "PENDING" && r.status !== "ACCEPTED")
     .sort((a, b) => byAge(b, a));
+  // The lists are drawn anew on every event and read: the card that held focus (an accepted
+  // mentee's, just focused; a request shown from the banner) keeps it, in whichever list it
+  // is now, so that focus does not fall to the page's start.
+  const cards = ":is(#waiting, #mentees, #history) > [data-request]";
+  const active = document.activeElement;
+  const held = active?.closest?.(cards);
+  const control = held && active !== held ? active.textContent : null;
   replace($("#waiting"), waiting.map((r) => requestCard(r, api)));
   replace($("#mentees"), mentees.map((r) => requestCard(r, api)));
   replace($("#history"), history.map((r) => requestCard(r, api)));
+  if (held && !held.isConnected) {
+    const card = document.querySelector(cards.replace("]", `="${held.dataset.request}"]`));
+    const same = card && [...card.querySelectorAll("a, button")].find((e) => e.textContent === control);
+    (same || card)?.focus();
+  }
   $("#waiting-empty").hidden = waiting.length > 0;
   $("#mentees-empty").hidden = mentees.length > 0;
   $("#history-empty").hidden = history.length > 0;
@@ -354,16 +410,21 @@ async function main() {
   });
   if (!session) return;
   const { api, live } = session;
+  const chosen = chosenProgramme(session.viewer);
   wireRejectDialog(api);
   wireNotifications();
+  const year = programmeYear({ session, role: "MENTOR", root: $("#programme-year") });
 
   const load = async () => {
-    const data = await api.request(INBOX);
+    const data = await api.request(INBOX, { programmeId: chosen });
+    showProgrammePicker(session.viewer, data.programme);
     state.profile = data.myMentorProfile;
     state.requests = new Map(data.myRequests.map((r) => [r.id, r]));
     state.read = true;
     renderProfile(api);
     renderRequests(api);
+    // The programme year, once the mentor has a mentee; read again with every inbox read.
+    year.show(state.profile?.acceptedCount > 0, state.profile?.programme.id);
   };
   refresh = debounce(() => load().catch((error) => showError(error)), 100);
 
@@ -371,7 +432,7 @@ async function main() {
   // followed by a fresh read anyway (places left, contact details).
   live.subscribe(
     EVENTS,
-    {},
+    { programmeId: chosen },
     {
       next: (data) => {
         const event = data.myRequestEvents;

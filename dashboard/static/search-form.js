@@ -30,6 +30,12 @@ export function currentFilter() {
   return filter;
 }
 
+// The order asked for: FIT (the best fit for the student first) or JOINED. Not a filter: the
+// live subscription picks the same mentors whatever the order.
+export function currentOrder() {
+  return $("#filter-order").value || "FIT";
+}
+
 function renderSummaries() {
   const languages = chosenLanguages().map((input) => input.dataset.name);
   const chosen = $("#filter-languages-chosen");

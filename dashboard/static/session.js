@@ -1,17 +1,18 @@
-// Signing in on the pages. In development `make run` prints links such as
-// /dashboard#token=<jwt>: the token is taken from the fragment (which never reaches the server
-// or its logs), kept in this tab's sessionStorage and removed from the address bar.
+// Signing in on the pages. A person signed in through the university's login (or an emailed
+// link) holds an HttpOnly session cookie that every request carries by itself; on a development
+// server a `#token=` link or a pasted token signs in instead (sign-in.js). The page first asks
+// the server who this is: nobody, and it shows the sign-in gate; someone who does not hold the
+// page's role, and it shows the pages of the roles they hold (roles.js).
 
 import { Api, LiveSocket } from "./graphql.js";
-import { $, h, loaded, replace } from "./ui.js";
+import { hideRoleSwitcher, showRoleChooser, showRoleSwitcher } from "./roles.js";
+import { forget, showGate, takeToken } from "./sign-in.js";
+import { $, alertBox, h, loaded, replace } from "./ui.js";
 
-const KEY = "mentori.token";
+export { forget };
 
-const PAGES = {
-  COORDINATOR: { path: "/dashboard", page: "coordinator dashboard", who: "coordinator" },
-  MENTOR: { path: "/mentor", page: "mentor inbox", who: "mentor" },
-  STUDENT: { path: "/browse", page: "mentor search", who: "student" },
-};
+const VIEWER = "query Viewer { viewer { id name role roles programmes { id name } } }";
+const ROLES = "query Roles { viewer { id name role roles } }";
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -22,6 +23,9 @@ const STATUS_TEXT = {
   closed: "Closed",
   stopped: "Not live",
 };
+
+// The role this page acts in, and its live connection once signed in.
+const current = { role: null, token: null, socket: null };
 
 // Why live updates stopped, for people: the server's sentence where it has one, and what to do.
 function liveProblemReason(error) {
@@ -76,140 +80,11 @@ function renderLiveStatus() {
   );
 }
 
-// A sign-in link opened in a tab that already shows a page changes only the fragment.
-window.addEventListener("hashchange", () => {
-  if (new URLSearchParams(location.hash.slice(1)).has("token")) location.reload();
-});
-
-export function takeToken() {
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const fromUrl = fragment.get("token");
-  if (fromUrl) {
-    sessionStorage.setItem(KEY, fromUrl);
-    fragment.delete("token");
-    const rest = fragment.toString();
-    history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
-  }
-  return sessionStorage.getItem(KEY);
-}
-
-// The callback of the university's login (callback.js) keeps its token the same way.
-export function keepToken(token) {
-  sessionStorage.setItem(KEY, token);
-}
-
-function forget() {
-  sessionStorage.removeItem(KEY);
-}
-
-function tokenForm() {
-  const input = h("input", {
-    id: "token-input",
-    type: "password",
-    autocomplete: "off",
-    spellcheck: "false",
-    required: true,
-  });
-  const form = h(
-    "form",
-    { class: "field" },
-    h("label", { for: "token-input" }, "Or paste a token"),
-    h("div", { class: "actions" }, input, h("button", { class: "btn btn-primary" }, "Sign in")),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    sessionStorage.setItem(KEY, input.value.trim());
-    location.reload();
-  });
-  return form;
-}
-
-// How this server signs people in (/auth/config); as in development when it cannot be asked.
-async function signInOptions() {
-  try {
-    const response = await fetch("/auth/config");
-    if (response.ok) return await response.json();
-  } catch {
-    // offline: the development instructions below are still right there
-  }
-  return { identityProvider: false, development: true };
-}
-
-async function showGate(role, problem = null) {
-  const { page, who, path } = PAGES[role];
-  const options = await signInOptions();
-  const gate = $("#gate");
-  replace(
-    gate,
-    h(
-      "section",
-      { class: "card notice", "aria-labelledby": "gate-title" },
-      h("h1", { id: "gate-title" }, `Sign in to open the ${page}`),
-      problem ? h("p", { class: "banner banner-error", role: "alert" }, problem) : null,
-      h("p", {}, "Mentori signs you in through the university's login."),
-      options.identityProvider
-        ? h(
-            "p",
-            {},
-            h(
-              "a",
-              { class: "btn btn-primary", href: `/auth/login?next=${encodeURIComponent(path)}` },
-              "Sign in with your university account",
-            ),
-          )
-        : null,
-      !options.identityProvider && !options.development
-        ? h("p", {}, "Sign-in is not set up on this server yet: ask its administrator.")
-        : null,
-      options.development
-        ? [
-            h(
-              "p",
-              {},
-              "On a development server, open the link that ",
-              h("code", {}, "make run"),
-              " prints for your role, or get a token with ",
-              h("code", {}, `mentori token ${who}`),
-              " and open ",
-              h("code", {}, `${location.origin}${path}#token=<token>`),
-              ".",
-            ),
-            tokenForm(),
-          ]
-        : null,
-    ),
-  );
-  gate.hidden = false;
-  $("#app").hidden = true;
+async function gate(role, options = {}) {
+  const heading = await showGate(role, options);
   setStatus("closed", "Not signed in");
   loaded();
-}
-
-function showWrongRole(role, viewer) {
-  const mine = PAGES[viewer.role];
-  replace(
-    $("#gate"),
-    h(
-      "section",
-      { class: "card notice", "aria-labelledby": "gate-title" },
-      h("h1", { id: "gate-title" }, `This page is for ${PAGES[role].who}s`),
-      h(
-        "p",
-        {},
-        `You are signed in as ${viewer.name}, a ${mine.who}. Your page is the `,
-        h("a", { href: mine.path }, mine.page),
-        ".",
-      ),
-      h(
-        "div",
-        { class: "actions" },
-        h("button", { class: "btn", type: "button", onclick: signOut }, "Sign in as someone else"),
-      ),
-    ),
-  );
-  $("#gate").hidden = false;
-  setStatus("closed", "Not for this role");
-  loaded();
+  return heading;
 }
 
 function setStatus(state, text = STATUS_TEXT[state] || state) {
@@ -227,45 +102,151 @@ function setStatus(state, text = STATUS_TEXT[state] || state) {
           : "";
 }
 
-export function signOut() {
-  forget();
-  location.assign(location.pathname);
+// Who is signed in, acting in the page's role. Only a refused sign-in (UNAUTHENTICATED) signs
+// the person out; a server in trouble (a 5xx, a database away, no answer at all) keeps it: the
+// page says so and asks again with backoff, or at once when the person asks. Undefined after
+// showing why the page cannot open.
+async function firstViewer(api, role) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return (await api.request(VIEWER)).viewer;
+    } catch (error) {
+      if (error.code === "UNAUTHENTICATED") {
+        forget();
+        await gate(role, { problem: error.message });
+        return undefined;
+      }
+      if (error.code === "FORBIDDEN") {
+        await chooseRole(role, error);
+        return undefined;
+      }
+      await troubleThenRetry(error, Math.min(30, 2 ** attempt));
+    }
+  }
 }
 
-// Resolves with { api, live, viewer } for a person of `role`, or null after showing why not.
-// `onStatus` hears every change of the live connection (to catch up after a drop).
-export async function signIn(role, { onStatus = () => {} } = {}) {
-  const token = takeToken();
-  if (!token) {
-    await showGate(role);
-    return null;
-  }
-  const api = new Api(token);
+// The person does not hold the page's role: the pages of the roles they hold.
+async function chooseRole(role, refusal) {
   let viewer = null;
   try {
-    viewer = (await api.request("query Viewer { viewer { id name role } }")).viewer;
-  } catch (error) {
-    if (error.code !== "NETWORK") forget();
-    await showGate(role, error.message);
-    return null;
+    viewer = (await new Api(current.token).request(ROLES)).viewer;
+  } catch {
+    // the refusal says enough
   }
-  if (!viewer) {
+  if (viewer) wrongRole(role, viewer);
+  else await gate(role, { problem: refusal.message });
+}
+
+function wrongRole(role, viewer) {
+  showRoleChooser(role, viewer, signOut);
+  setStatus("closed", "Not for this role");
+  loaded();
+}
+
+function troubleThenRetry(error, seconds) {
+  return new Promise((resolve) => {
+    const now = h("button", { class: "btn", type: "button" }, "Try again now");
+    const timer = setTimeout(resolve, seconds * 1000);
+    now.addEventListener("click", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    replace(
+      $("#gate"),
+      h(
+        "section",
+        { class: "card notice", "aria-labelledby": "gate-title" },
+        h("h1", { id: "gate-title" }, "The server has trouble right now"),
+        h("p", { class: "banner banner-error", role: "alert" }, error.message),
+        h(
+          "p",
+          {},
+          current.token ? "You are still signed in. " : "",
+          `The page tries again in ${seconds} s, by itself.`,
+        ),
+        h("div", { class: "actions" }, now),
+      ),
+    );
+    $("#gate").hidden = false;
+    setStatus("reconnecting", "Server trouble");
+    loaded();
+  });
+}
+
+// The programme the page shows: the one chosen in the address (?programme=<id>) if it is one of
+// the person's, else null, which means their own (the server's rule, services/programmes.py).
+export function chosenProgramme(viewer) {
+  const wanted = new URLSearchParams(location.search).get("programme");
+  return viewer.programmes.some((p) => p.id === wanted) ? wanted : null;
+}
+
+// Someone with profiles in several programmes (this year's and next year's) switches between
+// them here; the page opens again in the one chosen. `shown`: the programme on the page.
+export function showProgrammePicker(viewer, shown) {
+  const box = $("#programme-picker");
+  const programmes = viewer.programmes.some((p) => p.id === shown.id)
+    ? viewer.programmes
+    : [...viewer.programmes, shown];
+  if (!box || programmes.length < 2) return;
+  const select = h(
+    "select",
+    { id: "programme-select", "aria-label": "Programme" },
+    programmes.map((p) => h("option", { value: p.id, selected: p.id === shown.id }, p.name)),
+  );
+  select.addEventListener("change", () => {
+    const url = new URL(location.href);
+    url.searchParams.set("programme", select.value);
+    location.assign(url);
+  });
+  replace(box, select);
+}
+
+// The top bar of someone no longer signed in.
+function signedOutTopBar() {
+  hideRoleSwitcher();
+  replace($("#who"));
+  $("#sign-out").hidden = true;
+  $("#live-problem")?.remove();
+}
+
+// A development token is simply forgotten. A session is ended on the server, which may also
+// name the identity provider's own sign-out: that login still knows the person otherwise.
+export async function signOut() {
+  if (current.token) {
     forget();
-    await showGate(role, "That token was not accepted. Get a fresh one and sign in again.");
-    return null;
+    location.assign(location.pathname);
+    return;
   }
-  if (viewer.role !== role) {
-    showWrongRole(role, viewer);
-    return null;
+  let answer;
+  try {
+    const response = await fetch("/auth/logout", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: "{}",
+    });
+    answer = response.ok ? await response.json() : null;
+  } catch {
+    answer = null;
   }
-  replace($("#who"), viewer.name);
-  const out = $("#sign-out");
-  out.hidden = false;
-  out.addEventListener("click", signOut);
-  // Always in the page (empty until needed), so that screen readers announce what fills it.
-  $("#app").before(h("div", { id: "live-problem", class: "banner banner-error", role: "alert" }));
-  const socket = new LiveSocket({
-    token,
+  if (!answer?.signedOut) {
+    alertBox("The server did not answer: you are still signed in. Try again in a moment.", {
+      kind: "error",
+      title: "Not signed out.",
+    });
+    return;
+  }
+  current.socket?.close();
+  current.socket = null;
+  signedOutTopBar();
+  const heading = await gate(current.role, { signedOut: answer });
+  heading.focus();
+}
+
+function liveSocket(role, onStatus) {
+  return new LiveSocket({
+    token: current.token,
+    role,
     onStatus: (state, detail) => {
       liveState.connection = state;
       renderLiveStatus();
@@ -273,7 +254,10 @@ export async function signIn(role, { onStatus = () => {} } = {}) {
         liveState.problem = null; // the sign-in page says what happened
         renderLiveStatus();
         forget();
-        showGate(role, `Your sign-in has ended (${detail}). Sign in again to keep watching.`);
+        signedOutTopBar();
+        gate(role, {
+          problem: `Your sign-in has ended (${detail}). Sign in again to keep watching.`,
+        });
       }
       onStatus(state);
     },
@@ -282,7 +266,40 @@ export async function signIn(role, { onStatus = () => {} } = {}) {
       renderLiveStatus();
     },
   });
+}
+
+// Resolves with { api, live, viewer } for a person acting in `role`, or null after showing why
+// not. `onStatus` hears every change of the live connection (to catch up after a drop).
+export async function signIn(role, { onStatus = () => {} } = {}) {
+  const { token, linkRefused } = await takeToken();
+  current.role = role;
+  current.token = token;
+  const api = new Api(token, { role });
+  const viewer = await firstViewer(api, role);
+  if (viewer === undefined) return null;
+  if (!viewer) {
+    forget();
+    let problem = null;
+    if (token) problem = "That token was not accepted. Get a fresh one and sign in again.";
+    else if (linkRefused) {
+      problem = "Sign-in links that carry a token work on development servers only. Sign in below.";
+    }
+    await gate(role, { problem });
+    return null;
+  }
+  if (viewer.role !== role) {
+    wrongRole(role, viewer);
+    return null;
+  }
+  replace($("#who"), viewer.name);
+  showRoleSwitcher(role, viewer);
+  const out = $("#sign-out");
+  out.hidden = false;
+  out.addEventListener("click", signOut);
+  // Always in the page (empty until needed), so that screen readers announce what fills it.
+  $("#app").before(h("div", { id: "live-problem", class: "banner banner-error", role: "alert" }));
+  current.socket = liveSocket(role, onStatus);
   $("#gate").hidden = true;
   $("#app").hidden = false;
-  return { api, live: socket, viewer };
+  return { api, live: current.socket, viewer };
 }

@@ -7,6 +7,8 @@ export function h(tag, attrs = {}, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (key === "class") element.className = value;
     else if (key === "dataset") Object.assign(element.dataset, value);
+    // Through the CSSOM: the pages' Content-Security-Policy refuses style attributes.
+    else if (key === "style") Object.assign(element.style, value);
     else if (key.startsWith("on") && typeof value === "function") {
       element.addEventListener(key.slice(2).toLowerCase(), value);
     } else if (value === true) element.setAttribute(key, "");
@@ -169,6 +171,9 @@ export function flash(element) {
 // A button that shows it is busy while its action runs, and cannot be pressed twice.
 export async function busy(button, action) {
   if (button.disabled) return undefined;
+  // Disabling the focused button drops the focus to the page: it comes back to the button once
+  // the action is done, unless the action has put it somewhere.
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   try {
@@ -176,6 +181,25 @@ export async function busy(button, action) {
   } finally {
     button.disabled = false;
     button.removeAttribute("aria-busy");
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (hadFocus && lost && button.isConnected) button.focus();
+  }
+}
+
+// Redraws rows (each with `data-<key>`) without losing the focus held in one of them: it goes
+// to the same row's button once redrawn, or to `fallback` when that row is gone.
+export function keepingFocus(container, key, redraw, fallback) {
+  const active = document.activeElement;
+  const row = active && container.contains(active) ? active.closest(`[data-${key}]`) : null;
+  const wanted = row ? row.getAttribute(`data-${key}`) : null;
+  redraw();
+  if (wanted === null || container.contains(document.activeElement)) return;
+  const again = container.querySelector(`[data-${key}="${CSS.escape(wanted)}"] button`);
+  if (again) {
+    again.focus();
+  } else if (fallback) {
+    fallback.tabIndex = -1;
+    fallback.focus();
   }
 }
 

@@ -25,8 +25,10 @@ from app.auth import issue_dev_token
 from app.settings import Settings
 from db.models import Role
 from tests import factories as f
+from tests.clients import Api
+from tests.clock import FakeClock
 from tests.conftest import START, server_settings
-from tests.support import Api, FakeClock, Server, running_server
+from tests.servers import Server, running_server
 
 ISSUER = "https://login.example.edu"
 AUDIENCE = "mentori-production"
@@ -197,6 +199,18 @@ REFUSED = [
     ("alg none", lambda: unsigned(), WRONG_ALGORITHM),
     ("no expiry", lambda: rs256(exp=None), "it has no 'exp' claim"),
     ("no role", lambda: rs256(role="ADMIN"), "it names no Mentori role"),
+    # Which of two roles a person has is the identity provider's to say, not the list's order.
+    (
+        "two roles",
+        lambda: rs256(role=None, roles=["STUDENT", "COORDINATOR"]),
+        "it names more than one Mentori role",
+    ),
+    (
+        "a role and another in roles",
+        lambda: rs256(role="STUDENT", roles=["staff", "coordinator"]),
+        "it names more than one Mentori role",
+    ),
+    ("empty subject", lambda: rs256(sub=""), "its 'sub' claim is empty"),
     ("not a token", lambda: "not-a-jwt", "it is not a well-formed token"),
     # Claims that would break every email to the person, or not fit where they are kept.
     (
@@ -259,6 +273,14 @@ async def test_spaces_around_a_name_or_email_claim_are_dropped(
         "email": "aino@example.edu",
         "role": "STUDENT",
     }
+
+
+async def test_a_roles_list_naming_one_mentori_role_signs_the_person_in(
+    api: Api, pem_server: Server
+) -> None:
+    token = rs256(role=None, roles=["staff", "student", "STUDENT"])
+    body = await ask(pem_server, VIEWER, token)
+    assert body["data"]["viewer"]["role"] == "STUDENT"
 
 
 async def test_a_development_token_is_worthless_in_production(api: Api, pem_server: Server) -> None:

@@ -20,8 +20,11 @@ from app.settings import Settings
 from db.models import Role
 from schema.errors import INTERNAL_MESSAGE
 from tests import factories as f
-from tests.conftest import START, prepare, server_settings
-from tests.support import Api, FakeClock, Server, running_server
+from tests.clients import Api
+from tests.clock import FakeClock
+from tests.conftest import START, server_settings
+from tests.databases import fresh_database
+from tests.servers import Server, running_server
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 VIEWER = "{ viewer { role } }"
@@ -132,14 +135,14 @@ async def test_a_document_that_does_not_validate_is_a_400_with_the_reason(
     assert response.status_code == 400
     assert response.headers["content-type"] == GRAPHQL_RESPONSE
     payload = response.json()
-    assert payload["data"] is None
+    assert "data" not in payload  # a request error: nothing ran
     (error,) = payload["errors"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert error["message"].startswith(message)
     # Clients that ask for plain JSON get the same errors with the classic 200.
     classic = await post(api.server, body, accept="application/json")
     assert classic.status_code == 200
-    assert classic.json() == payload
+    assert classic.json() == {"data": None, **payload}
 
 
 async def test_a_field_error_in_a_valid_document_is_a_200(api: Api) -> None:
@@ -294,7 +297,7 @@ async def test_production_refuses_introspection(api: Api, production: Server, qu
     response = await post(production, {"query": query}, accept=GRAPHQL_RESPONSE)
     assert response.status_code == 400
     payload = response.json()
-    assert payload["data"] is None
+    assert "data" not in payload
     assert payload["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "introspection has been disabled" in payload["errors"][0]["message"]
     # Development answers the same question.
@@ -322,12 +325,10 @@ async def test_production_still_refuses_get_mutations_and_batches(
 async def test_production_masks_an_unexpected_failure(tmp_path: Path) -> None:
     """A database that lost a table: the client is told something went wrong, and nothing of
     the failure's insides (no traceback, no SQL, no file names)."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/broken.db"
-    engine = await prepare(url)
-    settings = server_settings(
-        url, tmp_path / "mail", env="production", jwt_secret="s" * 48, scheduler_enabled=False
-    )
-    try:
+    async with fresh_database("sqlite", tmp_path, purpose="broken") as (url, engine):
+        settings = server_settings(
+            url, tmp_path / "mail", env="production", jwt_secret="s" * 48, scheduler_enabled=False
+        )
         async with running_server(settings, FakeClock(START)) as server:
             created = await post(
                 server, {"query": 'mutation { createProgramme(input: {name: "P"}) { id } }'}
@@ -348,8 +349,6 @@ async def test_production_masks_an_unexpected_failure(tmp_path: Path) -> None:
                     assert error["message"] == INTERNAL_MESSAGE
                     for leak in LEAKS:
                         assert leak not in response.text, leak
-    finally:
-        await engine.dispose()
 
 
 # --- operations endpoints --------------------------------------------------------------------

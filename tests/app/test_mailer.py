@@ -17,16 +17,17 @@ from app.settings import Settings
 from db.engine import create_engine, create_sessionmaker
 from db.models import OutboxMessage, OutboxStatus, Programme
 from services import mail
+from tests.clock import FakeClock
 from tests.conftest import START
-from tests.support import FakeClock
-from tests.year_support import SmtpSink, own_database, self_signed_tls, smtp_sink
+from tests.databases import fresh_database
+from tests.mail import SmtpSink, self_signed_tls, smtp_sink
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[str, AsyncEngine]]:
-    async with own_database(request.param, tmp_path) as found:
+    async with fresh_database(request.param, tmp_path) as found:
         yield found
 
 

@@ -1,25 +1,35 @@
 """Who sees what and who may do what: every role against every private field and every
-decision (rule 3, DESIGN.md): contact details reach only the two people of a match."""
+decision (rule 3, docs/rules.md): contact details reach only the two people of a match."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from graphql import build_schema
+from graphql import GraphQLInputObjectType, GraphQLNamedType, build_schema, get_named_type
 
+from app.schema import sdl
 from db.models import Role
-from schema.build import sdl
 from tests import factories as f
-from tests.support import Api, Person
+from tests import readable
+from tests.clients import Api, Person, live_client, until_listening
 
 NODE = """query($id: ID!) { node(id: $id) {
   id
-  ... on Mentor { contactEmail }
+  ... on Mentor { contactEmail identityVerified }
   ... on Student { contactEmail }
 } }"""
 MY_REQUESTS = "{ myRequests { id status student { contactEmail } mentor { contactEmail } } }"
 MY_MATCHES = "{ myMatches { id mentor { contactEmail } student { contactEmail } } }"
+UPDATE_PROFILE = """mutation($input: MentorProfileInput!) {
+  updateMentorProfile(input: $input) { id }
+}"""
+WITHDRAW_PROFILE = "mutation { withdrawMentorProfile { id } }"
 OVERRIDE = """mutation($id: ID!) { overrideRequest(requestId: $id, decision: REJECT) { status } }"""
 ROLES = ["anonymous", "student", "other student", "mentor", "other mentor", "coordinator"]
 
@@ -119,6 +129,13 @@ PROFILE_MATRIX: dict[str, dict[str, str | None]] = {
 }
 
 
+# target mentor -> who learns whether their identity is checked (the others read null)
+IDENTITY_SEEN_BY = {
+    "mentor": {"mentor", "coordinator"},
+    "other mentor": {"other mentor", "coordinator"},
+}
+
+
 def target_id(w: World, target: str) -> str:
     return {
         "mentor": w.mentor,
@@ -141,6 +158,9 @@ async def test_every_role_sees_a_profile_and_its_email_only_as_rule_3_allows(
             assert not body.get("errors"), where
             email = w.emails[target] if expected == EMAIL else None
             assert body["data"]["node"]["contactEmail"] == email, where
+            if target in IDENTITY_SEEN_BY:  # not yet checked: False to those who may know
+                verified = False if role in IDENTITY_SEEN_BY[target] else None
+                assert body["data"]["node"]["identityVerified"] is verified, where
         else:
             assert body["data"] is None, where
             assert body["errors"][0]["extensions"]["code"] == expected, where
@@ -165,15 +185,72 @@ async def test_the_pair_see_each_others_email_through_their_match_and_nobody_els
         assert waiting[other]["contactEmail"] is None
 
 
-def test_date_of_birth_is_not_in_the_schema_at_all() -> None:
+PARTNERS = """{ myMatches {
+  mentor { displayName erased contactEmail } student { displayName erased contactEmail } } }"""
+
+
+async def test_a_partner_who_erased_their_data_is_said_to_have_erased_it(api: Api) -> None:
+    w = await world(api)
+    mentor, student = w.people["mentor"], w.people["student"]
+    assert mentor is not None
+    assert student is not None
+    (before,) = (await api.ok(PARTNERS, as_=mentor))["myMatches"]
+    assert (before["mentor"]["erased"], before["student"]["erased"]) == (False, False)
+
+    await api.ok("mutation { eraseMe { erasedAt } }", as_=student)
+    (match,) = (await api.ok(PARTNERS, as_=mentor))["myMatches"]
+    assert match["student"] == {"displayName": "Former student", "erased": True, "contactEmail": ""}
+    assert match["mentor"]["erased"] is False
+
+
+# The one place a date of birth enters the API (rule 2): the mentor profile's input, which
+# these operations take. Nothing reads it back.
+BIRTH_INPUTS = ["MentorProfileInput.dateOfBirth"]
+# checkMentorProfile answers what publishing still needs as the mentor types: gaps, never values.
+TAKING_IT = [
+    "Mutation.createMentorProfile",
+    "Mutation.updateMentorProfile",
+    "Query.checkMentorProfile",
+]
+
+
+def _inputs_within(type_: GraphQLNamedType, seen: set[str]) -> set[str]:
+    """The input types an argument of this type can hold, itself included."""
+    if not isinstance(type_, GraphQLInputObjectType) or type_.name in seen:
+        return set()
+    seen.add(type_.name)
+    for field in type_.fields.values():
+        _inputs_within(get_named_type(field.type), seen)
+    return seen
+
+
+def test_a_date_of_birth_is_only_written_through_the_mentor_profile_input() -> None:
     schema = build_schema(sdl())
-    names = []
+    outputs, arguments, inputs = [], [], []
     for type_ in schema.type_map.values():
+        if type_.name.startswith("__"):
+            continue
+        if isinstance(type_, GraphQLInputObjectType):
+            inputs += [f"{type_.name}.{name}" for name in type_.fields]
+            continue
         for name, field in getattr(type_, "fields", {}).items():
-            names.append(f"{type_.name}.{name}")
-            names += [f"{type_.name}.{name}({arg})" for arg in getattr(field, "args", {})]
-    assert names  # the walk found the schema's fields
-    assert [name for name in names if "birth" in name.lower()] == []
+            outputs.append(f"{type_.name}.{name}")
+            arguments += [f"{type_.name}.{name}({arg})" for arg in field.args]
+        outputs += [f"{type_.name}.{v}" for v in getattr(type_, "values", {})]  # enums
+    assert all((outputs, arguments, inputs))  # the walk found the schema
+    assert [name for name in outputs + arguments if "birth" in name.lower()] == []
+    assert [name for name in inputs if "birth" in name.lower()] == BIRTH_INPUTS
+    holding = {name.split(".")[0] for name in BIRTH_INPUTS}
+    taking = []
+    for root in (schema.query_type, schema.mutation_type, schema.subscription_type):
+        assert root is not None
+        for name, field in root.fields.items():
+            within: set[str] = set()
+            for arg in field.args.values():
+                _inputs_within(get_named_type(arg.type), within)
+            if within & holding:
+                taking.append(f"{root.name}.{name}")
+    assert sorted(taking) == TAKING_IT  # and never a subscription
 
 
 def test_contact_emails_can_be_withheld_without_breaking_a_query() -> None:
@@ -320,3 +397,149 @@ async def test_a_mentor_hidden_from_a_student_stays_hidden_when_they_ask(api: Ap
     error = await api.error(f.SEND, {"mentorId": draft, "message": ""}, as_=newcomer)
     assert error["extensions"]["code"] == "MENTOR_NOT_AVAILABLE"
     assert "Secret Draft" not in error["message"]
+
+
+BORN = date(1961, 7, 29)
+# The date as anything might write it; and its year on its own.
+BORN_AS = [
+    BORN.isoformat(),
+    BORN.strftime("%d.%m.%Y"),
+    f"{BORN.day}.{BORN.month}.{BORN.year}",
+    BORN.strftime("%m/%d/%Y"),
+    BORN.strftime("%d/%m/%Y"),
+    BORN.strftime("%Y/%m/%d"),
+    BORN.strftime("%Y%m%d"),
+    BORN.strftime("%d %B %Y"),
+    BORN.strftime("%B %d, %Y"),
+    BORN.strftime("%d %b %Y"),
+]
+BORN_YEAR = re.compile(rf"(?<!\d){BORN.year}(?!\d)")
+DEFINE_SURVEY = """mutation($input: DefineSurveyInput!) {
+  defineSurvey(input: $input) { id questions { id } }
+}"""
+ANSWER_SURVEY = """mutation($survey: ID!, $match: ID!, $answers: [SurveyAnswerInput!]!) {
+  answerSurvey(surveyId: $survey, matchId: $match, answers: $answers) { id }
+}"""
+# A crawl that did not run is no proof: these say the document itself was refused.
+NOT_READ = {"GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_COMPLEX", "INTERNAL_ERROR"}
+
+
+def shows_the_date_of_birth(text: str) -> list[str]:
+    return [form for form in BORN_AS if form.lower() in text.lower()] + BORN_YEAR.findall(text)
+
+
+async def read_everything(api: Api, person: Person, given: dict[str, Any]) -> list[str]:
+    """Every root query as this person, each selecting everything it can, as raw answers."""
+    schema = build_schema(sdl())
+    assert schema.query_type is not None
+    answers = []
+    for name, field in schema.query_type.fields.items():
+        if name == "node":
+            continue  # read by each type below
+        document, variables = readable.call("Query", name, field, schema, given, depth=5)
+        answers.append((name, await api.raw(document, variables, token=person.token)))
+    for node_id, type_name in given["nodes"]:
+        inner = readable.selection(schema.type_map[type_name], schema, 4)
+        document = f"query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {inner} }} }}"
+        answers.append(
+            (f"node {type_name}", await api.raw(document, {"id": node_id}, token=person.token))
+        )
+    for name, response in answers:
+        body = response.json()
+        codes = {e.get("extensions", {}).get("code") for e in body.get("errors") or ()}
+        assert not codes & NOT_READ, (name, body["errors"])
+    return [f"{name}: {response.text}" for name, response in answers]
+
+
+async def test_a_date_of_birth_given_is_found_nowhere_anyone_can_read(api: Api) -> None:
+    """Rule 2, end to end: a mentor gives their date of birth; every query of the schema (as
+    the mentor, their mentee and a coordinator), every node, the survey CSV, the personal data
+    download and every subscription's events are searched for it in any format."""
+    coordinator = api.person(Role.COORDINATOR)
+    programme_id = await f.programme(api, coordinator)
+    mentor, mentor_id = await f.mentor(api, capacity=2, dateOfBirth=BORN.isoformat())
+    held = await api.ok("{ myMentorProfile { identityDateHeld } }", as_=mentor)
+    assert held["myMentorProfile"]["identityDateHeld"] is True
+    student = await f.student(api)
+    request_id = await f.send(api, student, mentor_id)
+    await api.ok(f.ACCEPT, {"id": request_id}, as_=mentor)
+    match_id = (await api.ok(MY_MATCHES, as_=student))["myMatches"][0]["id"]
+    today = f.today(api)
+    survey = (
+        await api.ok(
+            DEFINE_SURVEY,
+            {
+                "input": {
+                    "kind": "HALFWAY",
+                    "title": "Check-in",
+                    "opensOn": str(today),
+                    "closesOn": str(today + timedelta(days=9)),
+                    "questions": [{"kind": "TEXT", "prompt": "How is it going?"}],
+                }
+            },
+            as_=coordinator,
+        )
+    )["defineSurvey"]
+    answers = [{"questionId": survey["questions"][0]["id"], "text": "Well."}]
+    variables = {"survey": survey["id"], "match": match_id, "answers": answers}
+    await api.ok(ANSWER_SURVEY, variables, as_=mentor)
+    given: dict[str, Any] = {
+        "id": mentor_id,
+        "programmeChangeImpact.id": programme_id,
+        "input": {},
+        "surveyId": survey["id"],
+        "matchId": match_id,
+        "days": 0,
+        "semicolons": False,
+        "includeRetired": True,
+        "checkCoordinatorInvite.email": "someone.new@example.fi",
+        "nodes": [
+            (mentor_id, "Mentor"),
+            (await student_id(api, student), "Student"),
+            (match_id, "Match"),
+            (request_id, "MentorRequest"),
+        ],
+    }
+    texts = []
+    for person in (mentor, student, coordinator):
+        texts += await read_everything(api, person, given)
+    assert any("identityDateHeld" in text for text in texts)  # the crawl read the profile
+    assert any("stored for identity checks only" in text for text in texts)  # and the download
+    # A search is no way to find it either.
+    for person in (student, coordinator):
+        search = f'{{ mentors(filter: {{text: "{BORN.year}"}}) {{ totalCount }} }}'
+        assert (await api.ok(search, as_=person))["mentors"]["totalCount"] == 0
+
+    # Live: everyone listens while the mentor gives the date again and changes their listing.
+    schema = build_schema(sdl())
+    assert schema.subscription_type is not None
+    newcomer = await f.student(api)
+    listeners = [
+        (coordinator, "mentorAvailabilityChanged"),
+        (coordinator, "programmeStats"),
+        (coordinator, "programmeEvents"),
+        (mentor, "myRequestEvents"),
+        (student, "mentorAvailabilityChanged"),
+        (newcomer, "myRequestEvents"),
+    ]
+    assert {name for _, name in listeners} == set(schema.subscription_type.fields)
+    async with contextlib.AsyncExitStack() as stack:
+        subscribed = []
+        for person, name in listeners:
+            client = await stack.enter_async_context(live_client(api.server.ws_url, person.token))
+            field = schema.subscription_type.fields[name]
+            document, variables = readable.call("Subscription", name, field, schema, {}, depth=4)
+            subscribed.append((name, client, await client.subscribe(document, variables)))
+        await until_listening(api.client, len(subscribed))
+        update = {"input": {"headline": "Still here", "dateOfBirth": BORN.isoformat()}}
+        await api.ok(UPDATE_PROFILE, update, as_=mentor)
+        await api.ok(WITHDRAW_PROFILE, as_=mentor)
+        await api.ok(f.PUBLISH, as_=mentor)
+        await f.send(api, newcomer, mentor_id)
+        for name, client, operation in subscribed:
+            first = await client.message(operation)
+            assert first["type"] == "next", (name, first)
+            texts += [f"{name}: {json.dumps(m)}" for m in client.received(operation)]
+
+    found = [(text[:60], shows_the_date_of_birth(text)) for text in texts]
+    assert [(where, forms) for where, forms in found if forms] == []

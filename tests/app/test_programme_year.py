@@ -16,9 +16,13 @@ from app.mailer import Mailer
 from app.scheduler import Scheduler
 from db.models import OutboxMessage, OutboxStatus, Role
 from tests import factories as f
+from tests.clients import Api, Person
+from tests.clock import FakeClock
 from tests.conftest import server_settings
-from tests.support import Api, FakeClock, Person, running_server
-from tests.year_support import SmtpSink, eventually, outbox, own_database
+from tests.databases import fresh_database, outbox
+from tests.mail import SmtpSink
+from tests.servers import running_server
+from tests.waiting import eventually
 
 PHASES = [
     ("MENTOR_SIGNUP", "2026-01-07", "2026-01-16"),
@@ -49,7 +53,7 @@ QUIET = "{ quietMatches { daysSince } }"
 async def db(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[str, AsyncEngine]]:
-    async with own_database(request.param, tmp_path) as found:
+    async with fresh_database(request.param, tmp_path) as found:
         yield found
 
 
@@ -140,7 +144,7 @@ async def run_the_year(year: Year) -> None:
     sent = [await f.send(api, s, t) for s, t in zip(students, targets, strict=True)]
 
     # The mail server goes down; the programme goes on.
-    await eventually(lambda: _all_sent(year.engine), what="the first mails to arrive", patience=60)
+    await eventually(lambda: _all_sent(year.engine), what="the first mails to arrive", within=60)
     await year.sink.stop()
     await year.on("2026-01-21T10:00:00")
     await api.ok(f.ACCEPT, {"id": sent[0]}, as_=m1)  # m1 is full: students[1] is closed out
@@ -152,14 +156,16 @@ async def run_the_year(year: Year) -> None:
         down = [m for m in await outbox(year.engine) if m.status is not OutboxStatus.SENT]
         return down if all(m.attempts >= 1 and m.last_error for m in down) else []
 
-    down = await eventually(tried_and_waiting, what="the mailer to try, and fail")
+    down = await eventually(tried_and_waiting, what="the mailer to try, and fail", within=60)
     assert len(down) == 2 + 2 + 1 + 2 + 4  # accepted x2, closed, reminders, expired x2
     assert year.sink.messages() == year.sink.messages()[:5]  # only the first five arrived
 
     # It comes back; everything written meanwhile arrives.
     await year.sink.start()
     await year.on("2026-01-23T12:00:00")
-    await eventually(lambda: _all_sent(year.engine), what="the mail written while it was down")
+    await eventually(
+        lambda: _all_sent(year.engine), what="the mail written while it was down", within=60
+    )
 
     # The released students find other mentors.
     await year.on("2026-01-24T10:00:00")
@@ -189,7 +195,7 @@ async def run_the_year(year: Year) -> None:
     await year.on("2026-06-01T10:00:00")
     await year.answer_all([students[0], m1], final)
 
-    await eventually(lambda: _all_sent(year.engine), what="every mail of the year")
+    await eventually(lambda: _all_sent(year.engine), what="every mail of the year", within=60)
     rows = await outbox(year.engine)
     received = year.sink.messages()
     assert len(received) == len(rows)

@@ -4,8 +4,6 @@ process sees what a mutation on another changed. Real uvicorn processes, real cl
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -19,22 +17,21 @@ from redis import asyncio as redis
 from sqlalchemy import select
 
 from app.settings import Settings
-from db import demo
-from db.engine import create_engine, create_sessionmaker
-from db.migrate import upgrade
+from db.engine import create_engine
 from db.models import Event, Role
 from schema import ids
 from tests import factories as f
-from tests.support import (
-    Api,
-    FakeClock,
-    Server,
-    drop_postgres_database,
-    free_port,
-    fresh_postgres_database,
-    live_client,
-    need,
-    until_listening,
+from tests.clients import Api, live_client, until_listening
+from tests.clock import FakeClock
+from tests.databases import fresh_database
+from tests.environment import need
+from tests.servers import Server, free_port, process_environment, until_healthy
+from tests.services.test_programme_list import (
+    SEARCH,
+    UPDATE,
+    ended_yesterday,
+    found,
+    two_running_programmes,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,22 +41,6 @@ AVAILABILITY = """subscription($filter: MentorFilter) {
 MY_REQUESTS = "subscription { myRequestEvents { kind request { id status } } }"
 FEED = "subscription { programmeEvents { seq kind summary } }"
 STATS = "subscription { programmeStats { seq matches mentors { full } } }"
-
-
-@asynccontextmanager
-async def database(name: str) -> AsyncIterator[str]:
-    base = need("PostgreSQL", "TEST_DATABASE_URL")
-    url = await fresh_postgres_database(base, name)
-    engine = create_engine(url)
-    await upgrade(engine)
-    async with create_sessionmaker(engine)() as session:
-        await demo.ensure_catalogue(session)
-        await session.commit()
-    await engine.dispose()
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(base, name)
 
 
 @asynccontextmanager
@@ -79,7 +60,7 @@ async def server_process(env: dict[str, str], log: Path) -> AsyncIterator[Api]:
         url = f"http://127.0.0.1:{port}"
         try:
             async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-                await _until_up(client, process, log)
+                await until_healthy(client, process, log)
                 server = Server(
                     url=url, settings=Settings(), clock=FakeClock(datetime.now(UTC)), app=None
                 )
@@ -94,21 +75,18 @@ async def server_process(env: dict[str, str], log: Path) -> AsyncIterator[Api]:
                     await process.wait()
 
 
-async def _until_up(
-    client: httpx.AsyncClient, process: asyncio.subprocess.Process, log: Path
-) -> None:
-    for _ in range(600):
-        if process.returncode is not None:
-            raise AssertionError(f"the server exited: {_read(log)}")
-        with contextlib.suppress(httpx.TransportError):
-            if (await client.get("/healthz")).status_code == 200:
-                return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the server did not start: {_read(log)}")
-
-
-def _read(log: Path) -> str:
-    return log.read_text(errors="replace")
+@asynccontextmanager
+async def two_processes(tmp_path: Path, *, purpose: str) -> AsyncIterator[tuple[Api, Api]]:
+    """Two server processes on a fresh database, sharing Redis under a prefix of their own."""
+    redis_url = need("Redis", "TEST_REDIS_URL")
+    prefix = f"mentori-test-{uuid.uuid4().hex[:12]}."
+    async with fresh_database("postgresql", purpose=purpose) as (url, _):
+        env = process_environment(url, redis_url, prefix, tmp_path / "mail")
+        async with (
+            server_process(env, tmp_path / "one.log") as one,
+            server_process(env, tmp_path / "two.log") as two,
+        ):
+            yield one, two
 
 
 @pytest.mark.postgres
@@ -117,15 +95,8 @@ def _read(log: Path) -> str:
 async def test_a_subscriber_on_one_process_sees_changes_made_on_another(tmp_path: Path) -> None:
     redis_url = need("Redis", "TEST_REDIS_URL")
     prefix = f"mentori-test-{uuid.uuid4().hex[:12]}."
-    async with database(f"mentori_scale_{os.getpid()}") as url:
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "BROKER_URL": redis_url,
-            "BROKER_CHANNEL_PREFIX": prefix,
-            "MAIL_DIR": str(tmp_path / "mail"),
-            "SCHEDULER_ENABLED": "false",
-        }
+    async with fresh_database("postgresql", purpose="scale") as (url, _):
+        env = process_environment(url, redis_url, prefix, tmp_path / "mail")
         async with (
             server_process(env, tmp_path / "one.log") as one,
             server_process(env, tmp_path / "two.log") as two,
@@ -187,3 +158,54 @@ async def _event_log(url: str) -> list[tuple[int, str]]:
             return [(seq, kind) for seq, kind in rows]
     finally:
         await engine.dispose()
+
+
+VIEWER = "{ viewer { id } }"
+ERASE_ME = "mutation { eraseMe { personId } }"
+RENAME = """mutation($input: StudentProfileInput!) {
+  updateStudentProfile(input: $input) { id displayName }
+}"""
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.slow
+async def test_a_person_erased_on_one_process_is_signed_out_of_every_other(
+    tmp_path: Path,
+) -> None:
+    async with two_processes(tmp_path, purpose="erase") as (one, two):
+        await f.programme(one)
+        student = await f.student(one, one.person(Role.STUDENT, "Edith Elsewhere"))
+        await two.ok(VIEWER, as_=student)  # process two remembers the token
+        async with live_client(two.server.ws_url, student.token) as live:
+            await one.ok(ERASE_ME, as_=student)
+
+            refused = await two.error(
+                RENAME, {"input": {"displayName": "Edith Elsewhere"}}, as_=student
+            )
+            assert refused["extensions"]["code"] == "UNAUTHENTICATED"
+            assert (await two.error(VIEWER, as_=student))["extensions"]["code"] == (
+                "UNAUTHENTICATED"
+            )
+            code, _ = await live.closed(within=5)
+            assert code == 4401
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.slow
+async def test_a_programme_changed_on_one_process_is_seen_at_once_by_the_next_search_on_another(
+    tmp_path: Path,
+) -> None:
+    async with two_processes(tmp_path, purpose="programmes") as (one, two):
+        this_year, this_years_mentor, _, next_years_mentor = await two_running_programmes(one)
+        coordinator = one.person(Role.COORDINATOR)
+        search = {"programmeId": None}
+        # Process two keeps the programmes it has read.
+        for _ in range(2):
+            assert found(await two.ok(SEARCH, search, as_=coordinator)) == [this_years_mentor]
+
+        phases = ended_yesterday(one)
+        await one.ok(UPDATE, {"id": this_year, "input": {"phases": phases}}, as_=coordinator)
+
+        assert found(await two.ok(SEARCH, search, as_=coordinator)) == [next_years_mentor]

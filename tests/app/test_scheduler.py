@@ -4,29 +4,46 @@ request expires once, a mentor is reminded once, and every mail arrives once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.events import EventHub
 from app.scheduler import ROUND_LOCK, Scheduler
 from app.settings import Settings
-from app.unit_of_work import UnitOfWork
 from db.engine import create_engine, create_sessionmaker
-from db.models import Event, MentorProfile, MentorRequest, OutboxMessage, OutboxStatus
+from db.models import (
+    Event,
+    MentorProfile,
+    MentorRequest,
+    OutboxMessage,
+    OutboxStatus,
+    Phase,
+    Programme,
+    ProgrammePhase,
+    Role,
+    User,
+)
+from live.hub import EventHub
+from live.unit_of_work import UnitOfWork
+from tests.clock import FakeClock
 from tests.conftest import START
-from tests.support import FakeClock, free_port, need
-from tests.year_support import eventually, own_database, seed_requests, smtp_sink
+from tests.databases import fresh_database
+from tests.environment import need
+from tests.factories import seed_requests
+from tests.mail import smtp_sink
+from tests.servers import free_port
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,13 +52,13 @@ ROOT = Path(__file__).resolve().parents[2]
 async def db(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[str, AsyncEngine]]:
-    async with own_database(request.param, tmp_path) as found:
+    async with fresh_database(request.param, tmp_path) as found:
         yield found
 
 
 @pytest.fixture
 async def postgres(tmp_path: Path) -> AsyncIterator[tuple[str, AsyncEngine]]:
-    async with own_database("postgresql", tmp_path) as found:
+    async with fresh_database("postgresql", tmp_path) as found:
         yield found
 
 
@@ -139,12 +156,121 @@ async def test_the_periodic_task_runs_inside_the_server_and_can_be_poked(
     async with Process(url, clock, scheduler_interval_seconds=3600) as process:
         process.scheduler.start()
         try:
-            await eventually(lambda: expired(early), what="the first round")
+            await eventually(lambda: expired(early), what="the first round", within=60)
             clock.advance(hours=73)  # the second request is due now, for the next round
             process.scheduler.poke()
-            await eventually(lambda: expired(request_id), what="the poked round")
+            await eventually(lambda: expired(request_id), what="the poked round", within=60)
         finally:
             await process.scheduler.stop()
+
+
+async def a_programme_from_before_dates_were_checked(engine: AsyncEngine) -> int:
+    """A programme whose mentor sign-up closes on 31 Dec 9999 (the API refuses that now, but a
+    database may hold one), with a mentor whose date of birth is kept."""
+    async with create_sessionmaker(engine)() as session:
+        user = User(subject="old", role=Role.MENTOR, name="Old", email="o@e.fi", created_at=START)
+        programme = Programme(
+            name="Mentoring 9999",
+            created_at=START,
+            event_seq=0,
+            phases=[
+                ProgrammePhase(
+                    phase=Phase.MENTOR_SIGNUP,
+                    opens_on=date(2026, 1, 1),
+                    closes_on=date(9999, 12, 31),
+                )
+            ],
+        )
+        session.add_all([user, programme])
+        await session.flush()
+        session.add(
+            MentorProfile(
+                programme_id=programme.id,
+                user_id=user.id,
+                display_name="Old",
+                contact_email="o@e.fi",
+                date_of_birth=date(1979, 4, 3),
+                created_at=START,
+                updated_at=START,
+            )
+        )
+        await session.commit()
+        return programme.id
+
+
+async def dates_of_birth(engine: AsyncEngine) -> dict[int, int]:
+    """How many dates of birth each programme still keeps."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(MentorProfile.programme_id, func.count())
+            .where(MentorProfile.date_of_birth.is_not(None))
+            .group_by(MentorProfile.programme_id)
+        )
+        return {int(programme_id): int(n) for programme_id, n in rows}
+
+
+async def test_one_programmes_bad_data_holds_up_no_other_and_is_logged_once(
+    db: tuple[str, AsyncEngine], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, engine = db
+    [request_id] = await seed_requests(engine, [START - timedelta(hours=80)])
+    async with engine.begin() as connection:
+        await connection.execute(update(MentorProfile).values(date_of_birth=date(1980, 1, 2)))
+    bad = await a_programme_from_before_dates_were_checked(engine)
+    clock = FakeClock(START + timedelta(days=30))  # the good one's sign-up closed long ago
+
+    caplog.set_level(logging.INFO, logger="mentori.scheduler")
+    async with Process(url, clock) as process:
+        for _ in range(3):
+            await process.scheduler.run_round()
+            clock.advance(minutes=1)
+        async with engine.connect() as connection:
+            status = await connection.scalar(
+                select(MentorRequest.status).where(MentorRequest.id == request_id)
+            )
+        assert status == "EXPIRED"
+        assert await dates_of_birth(engine) == {bad: 1}  # the good programme's are cleared
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert [r.getMessage() for r in errors] == [
+            f"clearing dates of birth in programme {bad} failed; it is tried again every "
+            "round and logged again if its error changes"
+        ]
+        assert errors[0].exc_info is not None
+
+        # The coordinators correct the date; the next round does the work, and says so.
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(ProgrammePhase)
+                .where(ProgrammePhase.programme_id == bad)
+                .values(closes_on=date(2026, 1, 10))
+            )
+        await process.scheduler.run_round()
+    assert await dates_of_birth(engine) == {}
+    assert f"clearing dates of birth in programme {bad} works again" in caplog.messages
+
+
+async def test_a_round_that_keeps_failing_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A database that cannot be opened: every round fails the same way.
+    url = f"sqlite+aiosqlite:///{tmp_path}/missing/folder/mentori.db"
+    caplog.set_level(logging.INFO, logger="mentori.scheduler")
+
+    async def errors() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+    process = Process(url, FakeClock(START), scheduler_interval_seconds=0.01)
+    process.scheduler.start()
+    try:
+        await eventually(errors, what="the first failed round", within=60)
+        await asyncio.sleep(0.5)  # dozens of rounds more, each failing alike
+    finally:
+        await process.scheduler.stop()
+        await process.engine.dispose()
+    assert [r.getMessage() for r in await errors()] == [
+        "mentori-scheduler round failed; it is tried again every round and logged again if its "
+        "error changes"
+    ]
 
 
 def spawn(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -217,7 +343,7 @@ async def test_two_server_processes_share_the_work_and_every_mail_arrives_once(
                         return False
                     return response.status_code == 200
 
-                await eventually(up, what=f"the server on port {port}")
+                await eventually(up, what=f"the server on port {port}", within=60)
 
         async def all_sent() -> bool:
             async with engine.connect() as connection:
@@ -227,7 +353,7 @@ async def test_two_server_processes_share_the_work_and_every_mail_arrives_once(
                 total = await connection.scalar(select(func.count()).select_from(OutboxMessage))
             return waiting == 0 and total == expected
 
-        await eventually(all_sent, what="every message to be sent", patience=120)
+        await eventually(all_sent, what="every message to be sent", within=120)
         received = sink.messages()
 
     assert len(received) == expected

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import database
-from tests.support import need
+from bench import database, postgraphile_peer
+from tests.environment import need
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +55,12 @@ def test_a_tiny_bench_run_writes_results_for_every_scenario(tmp_path: Path) -> N
         assert search[server]["count"] > 0
         assert search[server]["failures"] == 0
         assert search[server]["p50_ms"] <= search[server]["p99_ms"] <= search[server]["max_ms"]
+    against = search["against_postgraphile"]
+    if postgraphile_peer.installed():  # `make bench` installs it; the tests never do
+        assert against["same_answers"]["same"], against["same_answers"]
+        assert search["postgraphile"]["failures"] == 0
+    else:
+        assert "skipped" in against
 
     burst = results["scenarios"]["burst"]
     assert burst["mutations"] > 0

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import START, server_settings, wipe
-from tests.support import IN_CI, Api, FakeClock, Person, running_server
+from tests.clients import Api, Person, until_listening
+from tests.clock import FakeClock
+from tests.conftest import START, server_settings
+from tests.databases import wipe
+from tests.environment import IN_CI
+from tests.servers import running_server
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_ARGS = [
@@ -29,7 +33,20 @@ LAPTOP = {"width": 1360, "height": 900}
 # A change reaches a page within a fraction of a second; the margin is for a loaded CI machine.
 expect.set_options(timeout=10_000)
 # The subscriptions each page holds once it has loaded.
-SUBSCRIPTIONS = {"/dashboard": 2, "/mentor": 1, "/browse": 2}
+SUBSCRIPTIONS = {
+    "/dashboard": 2,
+    "/mentor": 1,
+    "/mentor/profile": 1,
+    "/browse": 2,
+    "/dashboard/briefings": 1,
+    "/dashboard/surveys": 1,
+    "/dashboard/quiet": 1,
+    "/dashboard/report": 1,
+    "/dashboard/programmes": 1,
+    "/dashboard/catalogue": 1,
+    "/dashboard/people": 1,
+    "/dashboard/requests": 1,
+}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -78,23 +95,6 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-async def live_subscriptions(api: Api) -> int:
-    """How many subscriptions the server is serving, from its Prometheus metrics."""
-    response = await api.client.get("/metrics")
-    for line in response.text.splitlines():
-        if line.startswith("mentori_subscribers "):
-            return int(float(line.split()[1]))
-    raise AssertionError("the server's /metrics has no mentori_subscribers gauge")
-
-
-async def until_subscriptions(api: Api, done: Callable[[int], bool]) -> None:
-    for _ in range(500):
-        if done(await live_subscriptions(api)):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the server holds {await live_subscriptions(api)} subscriptions")
-
-
 @dataclass
 class Pages:
     """Each person in their own browser context, as on their own computer."""
@@ -121,7 +121,7 @@ class Pages:
         await expect(page.locator("main")).to_have_attribute("aria-busy", "false")
         # A change made before the server listens for the page would reach it only on reload.
         self.subscriptions += SUBSCRIPTIONS[path] if subscriptions is None else subscriptions
-        await until_subscriptions(self.api, lambda n: n >= self.subscriptions)
+        await until_listening(self.api.client, self.subscriptions)
         return page
 
     async def visit(
@@ -160,3 +160,18 @@ async def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=path, full_page=True, animations="disabled")
     return path
+
+
+AXE = Axe()
+SERIOUS = ("critical", "serious")
+
+
+async def accessible(page: Page, state: str) -> None:
+    """axe-core (the maintained engine, through axe-playwright-python) finds no critical and no
+    serious violation on the page as it is now; `state` names what the page shows."""
+    results = await AXE.run(page)
+    found = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    assert not found, f"{state}: " + "; ".join(
+        f"{v['impact']} {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in found
+    )

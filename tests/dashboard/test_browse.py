@@ -8,8 +8,8 @@ from playwright.async_api import expect
 
 from db.models import Role
 from tests import factories as f
+from tests.clients import Api
 from tests.dashboard.conftest import PHONE, Pages, screenshot
-from tests.support import Api
 
 pytestmark = pytest.mark.browser
 
@@ -121,6 +121,8 @@ async def test_filters_narrow_the_list_and_a_new_mentor_who_fits_appears_live(
     cards = page.locator("#results [data-mentor]")
     await expect(cards).to_have_count(2)
 
+    # On a phone the filters are folded away first.
+    await page.get_by_role("button", name="Show filters").click()
     languages = page.locator("#filter-languages-box")
     await expect(languages.locator("summary")).to_have_text("Languages: Any")
     await languages.locator("summary").click()

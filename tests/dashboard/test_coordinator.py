@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from db import demo
+from app import demo
 from db.models import Role
 from tests import factories as f
+from tests.clients import Api
 from tests.dashboard.conftest import PHONE, Pages, screenshot
-from tests.support import Api
 
 PENDING_AND_MATCHES = """query {
   requests(filter: { statuses: [PENDING] }) { totalCount }

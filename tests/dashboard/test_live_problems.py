@@ -10,8 +10,8 @@ from playwright.async_api import expect
 
 from db.models import Role
 from tests import factories as f
+from tests.clients import Api
 from tests.dashboard.conftest import Pages, screenshot
-from tests.support import Api
 
 pytestmark = pytest.mark.browser
 

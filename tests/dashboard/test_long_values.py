@@ -3,16 +3,13 @@ cards, and no page scrolls sideways."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from playwright.async_api import Page, expect
 
-from app.auth import issue_dev_token
 from db.models import Role
 from tests import factories as f
+from tests.clients import Api, Person
 from tests.dashboard.conftest import PHONE, Pages, screenshot
-from tests.support import Api, Person
 
 pytestmark = pytest.mark.browser
 
@@ -37,16 +34,7 @@ OVERFLOWING = """() => [...document.querySelectorAll(
 
 def person(api: Api, role: Role, name: str, email: str) -> Person:
     """Someone whose sign-in gives a long email (the contact email it starts with)."""
-    subject = f"{role.value.lower()}-{email}"
-    token = issue_dev_token(
-        api.server.settings,
-        subject=subject,
-        role=role,
-        name=name,
-        email=email,
-        now=datetime.now(UTC),
-    )
-    return Person(role, subject, name, email, token)
+    return api.person(role, name, email=email)
 
 
 async def fits_a_phone(page: Page, name: str) -> None:

@@ -4,8 +4,6 @@ may see. Real WebSocket clients against a real server."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Role
 from tests import factories as f
+from tests.clients import Api, live_client, metrics, until_listening
 from tests.resolvers.test_subscriptions import event, serving
-from tests.support import Api, live_client, until_listening
+from tests.waiting import eventually
 
 WATCH = """subscription($filter: MentorFilter) {
   mentorAvailabilityChanged(filter: $filter) {
@@ -35,23 +34,12 @@ async def live(database: tuple[str, AsyncEngine], tmp_path: Path) -> AsyncIterat
         yield api
 
 
-async def gauges(client: httpx.AsyncClient) -> dict[str, float]:
-    text = (await client.get("/metrics")).text
-    return {
-        name: float(value)
-        for name, value in re.findall(r"^(mentori_\w+) (\S+)$", text, re.MULTILINE)
-    }
+async def until_gauges(client: httpx.AsyncClient, **wanted: float) -> None:
+    async def read() -> bool:
+        found = await metrics(client)
+        return all(found.get(f"mentori_{name}") == value for name, value in wanted.items())
 
-
-async def until_gauges(client: httpx.AsyncClient, within: float = 10.0, **wanted: float) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        found = await gauges(client)
-        if all(found.get(f"mentori_{name}") == value for name, value in wanted.items()):
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"metrics never read {wanted}: {found}")
-        await asyncio.sleep(0.02)
+    await eventually(read, what=f"metrics to read {wanted}")
 
 
 async def test_students_alike_share_one_execution_and_each_gets_every_event(live: Api) -> None:

@@ -17,16 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import issue_dev_token
 from db.models import Event, Role
 from tests import factories as f
-from tests.conftest import START, server_settings, wipe
-from tests.support import (
-    Api,
-    FakeClock,
-    LiveClient,
-    WebSocketClosed,
-    live_client,
-    running_server,
-    until_listening,
-)
+from tests.clients import Api, LiveClient, WebSocketClosed, live_client, until_listening
+from tests.clock import FakeClock
+from tests.conftest import START, server_settings
+from tests.databases import wipe
+from tests.servers import running_server
 
 AVAILABILITY = """subscription($filter: MentorFilter) {
   mentorAvailabilityChanged(filter: $filter) {

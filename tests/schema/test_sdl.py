@@ -6,7 +6,7 @@ import difflib
 
 from graphql import GraphQLInputObjectType, build_schema
 
-from schema.build import SDL_PATH, sdl
+from app.schema import SDL_PATH, sdl
 
 
 def test_the_committed_sdl_is_the_schema_the_code_builds() -> None:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Role
 from tests import factories as f
-from tests.support import Api, Person
-from tests.year_support import logged
+from tests.clients import Api, Person
+from tests.databases import logged
 
 FIELDS = "id audience startsAt place onlineUrl capacity signedUpCount placesLeft signedUp"
 CREATE = f"""mutation($input: BriefingSessionInput!) {{

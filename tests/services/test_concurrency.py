@@ -5,7 +5,6 @@ with the rows it counts."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -17,13 +16,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench import invariants
 from db.models import (
     Event,
     Match,
     MentorProfile,
     MentorRequest,
     Programme,
-    RequestStatus,
     Role,
     StudentProfile,
     User,
@@ -34,17 +33,11 @@ from services.availability import Availability, availability
 from services.events import EventKind
 from services.viewer import Viewer
 from tests import factories as f
-from tests.conftest import START, prepare, server_settings, wipe
-from tests.support import (
-    Api,
-    FakeClock,
-    Person,
-    Server,
-    drop_postgres_database,
-    fresh_postgres_database,
-    need,
-    running_server,
-)
+from tests.clients import Api, Person
+from tests.clock import FakeClock
+from tests.conftest import START, server_settings
+from tests.databases import fresh_database, wipe
+from tests.servers import Server, running_server
 
 ROUNDS = 5
 
@@ -58,17 +51,22 @@ class Race:
 @pytest.fixture(scope="module")
 async def race(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Race]:
     """A server of its own on a fresh PostgreSQL database, with room for many connections."""
-    base = need("PostgreSQL", "TEST_DATABASE_URL")
-    name = f"mentori_race_{os.getpid()}"
-    url = await fresh_postgres_database(base, name)
-    engine = await prepare(url)
-    settings = server_settings(url, tmp_path_factory.mktemp("mail"), db_pool_size=25)
-    try:
+    async with fresh_database("postgresql", purpose="race") as (url, engine):
+        # Fifty sends to one mentor queue on that mentor's row lock, one after the other (about
+        # 40 ms each here, 2 s for the last): on a loaded two-core machine the last waits past
+        # the default 5 s statement timeout and is told UNAVAILABLE. Likewise the first round
+        # opens some fifty connections at once, which PostgreSQL on two cores late in the suite
+        # has taken more than the default 3 s to accept. These tests are about the rules under
+        # races; how fast a burst goes is `make bench`'s (bench/burst.py).
+        settings = server_settings(
+            url,
+            tmp_path_factory.mktemp("mail"),
+            db_pool_size=25,
+            db_statement_timeout_seconds=20,
+            db_connect_timeout_seconds=20,
+        )
         async with running_server(settings, FakeClock(START)) as server:
             yield Race(server, engine)
-    finally:
-        await engine.dispose()
-        await drop_postgres_database(base, name)
 
 
 @pytest.fixture
@@ -76,7 +74,9 @@ async def api(race: Race) -> AsyncIterator[Api]:
     """This module's client: the race server, wiped, at the start of the request window."""
     await wipe(race.engine)
     race.server.clock.now = START
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    # A fresh connection per call: a kept-alive one that the server closes between rounds
+    # could be reused as it closes (httpx.ReadError), which says nothing about the rules.
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=race.server.url, timeout=60, limits=limits) as client:
         yield Api(server=race.server, client=client)
 
@@ -112,52 +112,12 @@ async def scalar(engine: AsyncEngine, query: Any) -> Any:
 async def assert_consistent(engine: AsyncEngine) -> None:
     """The database agrees with itself: counters against rows, limits, and the event log."""
     async with engine.connect() as db:
-        for mentor in (await db.execute(select(MentorProfile))).mappings():
-            matches = await db.scalar(select(func.count()).where(Match.mentor_id == mentor["id"]))
-            pending = await db.scalar(
-                select(func.count()).where(
-                    MentorRequest.mentor_id == mentor["id"],
-                    MentorRequest.status == RequestStatus.PENDING,
-                )
-            )
-            assert mentor["accepted_count"] == matches, mentor
-            assert mentor["pending_count"] == pending, mentor
-            assert mentor["accepted_count"] <= mentor["capacity"], mentor
-        for student in (await db.execute(select(StudentProfile))).mappings():
-            pending = await db.scalar(
-                select(func.count()).where(
-                    MentorRequest.student_id == student["id"],
-                    MentorRequest.status == RequestStatus.PENDING,
-                )
-            )
-            matched = await db.scalar(select(func.count()).where(Match.student_id == student["id"]))
-            assert student["pending_count"] == pending, student
-            assert student["matched"] == (matched == 1), student
-        for programme in (await db.execute(select(Programme))).mappings():
-            over = await db.scalar(
-                select(func.count())
-                .select_from(MentorProfile)
-                .where(
-                    MentorProfile.programme_id == programme["id"],
-                    MentorProfile.pending_count > programme["mentor_pending_limit"],
-                )
-            )
-            assert over == 0
-            seqs = list(
-                await db.scalars(
-                    select(Event.seq)
-                    .where(Event.programme_id == programme["id"])
-                    .order_by(Event.seq)
-                )
-            )
-            assert seqs == list(range(1, programme["event_seq"] + 1))  # no gap, no repeat
-        not_accepted = await db.scalar(
-            select(func.count())
-            .select_from(Match)
-            .join(MentorRequest, MentorRequest.id == Match.request_id)
-            .where(MentorRequest.status != RequestStatus.ACCEPTED)
-        )
-        assert not_accepted == 0
+        for programme_id in await db.scalars(select(Programme.id)):
+            broken = await invariants.broken_rules(db, programme_id)
+            assert not any(broken.values()), broken
+            _, _, gaps = await invariants.event_log(db, programme_id)
+            assert gaps == 0
+        # Everything here went through the services: the log tells every request and match.
         kinds = Counter(await db.scalars(select(Event.kind)))
         assert kinds[EventKind.REQUEST_ACCEPTED] == await db.scalar(
             select(func.count()).select_from(Match)
@@ -413,7 +373,9 @@ ERASE_ME = "mutation { eraseMe { personId erasedAt } }"
 ERASE = "mutation($id: ID!) { erasePerson(id: $id) { personId erasedAt } }"
 
 
-async def test_erasing_one_person_twice_at_once_erases_them_once(api: Api, race: Race) -> None:
+async def test_erasing_one_person_three_times_at_once_answers_everyone_once(
+    api: Api, race: Race
+) -> None:
     for _ in range(ROUNDS):
         await wipe(race.engine)
         coordinator = api.person(Role.COORDINATOR)
@@ -427,12 +389,16 @@ async def test_erasing_one_person_twice_at_once_erases_them_once(api: Api, race:
                 api.result(ERASE, {"id": mentor_id}, as_=coordinator),
             ]
         )
-        assert [body.get("errors") for body in results] == [None] * 3
-        erasures = [next(iter(body["data"].values())) for body in results]
+        # The first erasure signs the mentor out: their own later one is refused, while the
+        # coordinator's erases again whatever is there.
+        own = [body["errors"][0]["extensions"]["code"] for body in results[:2] if "errors" in body]
+        assert own in (["UNAUTHENTICATED"], ["UNAUTHENTICATED"] * 2)
+        assert results[2].get("errors") is None
+        erasures = [next(iter(body["data"].values())) for body in results if "errors" not in body]
         assert len({(e["personId"], e["erasedAt"]) for e in erasures}) == 1  # the same one
         async with race.engine.connect() as db:
             kinds = Counter(await db.scalars(select(Event.kind)))
-        assert kinds[EventKind.PERSON_ERASED] == 1
+        assert kinds[EventKind.PERSON_ERASED] == len(erasures)
         # The student waiting on the mentor was answered once.
         answers = [k for k in kinds if k.startswith("REQUEST_") and k != EventKind.REQUEST_SENT]
         assert sum(kinds[k] for k in answers) == 1, kinds

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.scheduler import Scheduler
 from db.models import Role
 from tests import factories as f
-from tests.support import Api
-from tests.year_support import eventually, logged, outbox
+from tests.clients import Api
+from tests.databases import logged, outbox
+from tests.waiting import eventually
 
 MY_REQUESTS = "{ myRequests { id status reason expiresAt } }"
 MENTOR = "query($id: ID!) { mentor(id: $id) { availability } }"
@@ -125,4 +126,4 @@ async def test_the_servers_own_periodic_task_expires_requests_when_poked(api: Ap
         seen = (await api.ok(MY_REQUESTS, as_=student))["myRequests"][0]
         return bool(seen["status"] == "EXPIRED")
 
-    await eventually(expired, what="the request to expire")
+    await eventually(expired, what="the request to expire", within=60)

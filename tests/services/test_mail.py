@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.mailer import render
 from db.models import Role
 from tests import factories as f
-from tests.support import Api
-from tests.year_support import outbox
+from tests.clients import Api
+from tests.databases import outbox
 
 BRIEFING = """mutation($input: BriefingSessionInput!) {
   createBriefingSession(input: $input) { id }

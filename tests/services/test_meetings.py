@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from db.models import Role
 from tests import factories as f
-from tests.support import Api, Person
+from tests.clients import Api, Person
 
 RECORD = """mutation($match: ID!, $on: Date!, $note: String) {
   recordMeeting(matchId: $match, metOn: $on, note: $note) { id metOn note recordedBy }

@@ -8,7 +8,7 @@ import pytest
 
 from db.models import Role
 from tests import factories as f
-from tests.support import Api, Person
+from tests.clients import Api, Person
 
 SEARCH = """
 query($filter: MentorFilter, $first: Int, $after: String) {

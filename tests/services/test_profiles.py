@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import Role
+from db.engine import create_sessionmaker
+from db.models import MentorProfile, Role
 from tests import factories as f
-from tests.support import Api, Person
+from tests.clients import Api, Person
 
 MENTOR_FIELDS = """id status availability displayName headline educationalBackground
   professionalBackground careerExperience workingLifeYears hasDoctorate location city remoteOk
@@ -52,6 +58,7 @@ async def full_profile(api: Api, person: Person, **changes: Any) -> dict[str, An
         "languages": ["sv", "en"],
         "degreeLevels": ["MASTERS", "DOCTORAL"],
         "fields": [known["Computer Science"], known["Design"]],
+        "dateOfBirth": "1978-11-09",
         **changes,
     }
 
@@ -131,12 +138,66 @@ async def test_an_incomplete_profile_cannot_be_published_and_says_what_is_missin
         "a language",
         "a field",
         "a degree level",
+        "your date of birth, for the identity checks",
+    ]
+    assert error["extensions"]["fields"] == [
+        "working_life_years",
+        "professional_background",
+        "languages",
+        "fields",
+        "degree_levels",
+        "date_of_birth",
     ]
     assert error["message"].startswith("Your profile cannot be published yet; it needs at least")
     assert (await api.ok(MINE, as_=mentor))["myMentorProfile"]["status"] == "DRAFT"
 
     await api.ok(UPDATE, {"input": await full_profile(api, mentor)}, as_=mentor)
     assert (await api.ok(PUBLISH, as_=mentor))["publishMentorProfile"]["status"] == "PUBLISHED"
+
+
+CHECK = """query($input: MentorProfileInput!) {
+  checkMentorProfile(input: $input) { field message }
+}"""
+
+
+async def test_a_profile_is_checked_as_it_is_typed_without_being_saved(api: Api) -> None:
+    await f.programme(api)
+    mentor = api.person(Role.MENTOR)
+    nothing_yet = await api.ok(CHECK, {"input": {"workingLifeYears": 2}}, as_=mentor)
+    assert nothing_yet["checkMentorProfile"] == [
+        {
+            "field": "working_life_years",
+            "message": "Publishing needs at least 4 years of working life.",
+        },
+        {
+            "field": "professional_background",
+            "message": "Publishing needs your professional background or career experience.",
+        },
+        {"field": "languages", "message": "Publishing needs a language."},
+        {"field": "fields", "message": "Publishing needs a field."},
+        {"field": "degree_levels", "message": "Publishing needs a degree level."},
+        {
+            "field": "date_of_birth",
+            "message": "Publishing needs your date of birth, for the identity checks.",
+        },
+    ]
+    assert (await api.ok(MINE, as_=mentor))["myMentorProfile"] is None
+
+    error = await api.error(CHECK, {"input": {"contactEmail": "not an email"}}, as_=mentor)
+    assert error["extensions"] == {
+        "code": "INVALID_INPUT",
+        "field": "contact_email",
+    }
+    assert error["message"] == "The contact email is not an email address."
+
+    await api.ok(CREATE, {"input": await full_profile(api, mentor)}, as_=mentor)
+    check = await api.ok(CHECK, {"input": {"careerExperience": ""}}, as_=mentor)
+    assert check["checkMentorProfile"] == []  # the saved background still counts
+    error = await api.error(CHECK, {"input": {"languages": []}}, as_=mentor)
+    assert error["message"] == "Choose at least one language to mentor in."
+    check = await api.ok(CHECK, {"input": {"workingLifeYears": 3}}, as_=mentor)
+    assert [gap["field"] for gap in check["checkMentorProfile"]] == ["working_life_years"]
+    assert (await api.ok(MINE, as_=mentor))["myMentorProfile"]["workingLifeYears"] == 15
 
 
 async def test_an_update_replaces_languages_levels_and_fields(api: Api) -> None:
@@ -369,3 +430,98 @@ async def test_only_students_have_student_profiles(api: Api, role: Role) -> None
     )
     assert error["extensions"]["code"] == "FORBIDDEN"
     assert error["message"] == "Only a student can do that."
+
+
+HELD = "{ myMentorProfile { identityDateHeld } }"
+
+
+def years_before(day: date, years: int) -> date:
+    return day.replace(year=day.year - years)
+
+
+async def stored_date_of_birth(engine: AsyncEngine) -> list[date | None]:
+    async with create_sessionmaker(engine)() as session:
+        return list(await session.scalars(select(MentorProfile.date_of_birth)))
+
+
+async def test_a_date_of_birth_is_written_kept_and_never_read_back(
+    api: Api, engine: AsyncEngine
+) -> None:
+    await f.programme(api)
+    mentor = api.person(Role.MENTOR)
+    profile = await full_profile(api, mentor, dateOfBirth="1978-11-09")
+    created = (await api.ok(CREATE, {"input": profile}, as_=mentor))["createMentorProfile"]
+    assert "1978" not in json.dumps(created)
+    assert await stored_date_of_birth(engine) == [date(1978, 11, 9)]
+    assert (await api.ok(HELD, as_=mentor))["myMentorProfile"] == {"identityDateHeld": True}
+
+    # Saving without it keeps the one on file; a new one replaces it.
+    await api.ok(UPDATE, {"input": {"headline": "Design lead"}}, as_=mentor)
+    await api.ok(UPDATE, {"input": {"dateOfBirth": None, "capacity": 1}}, as_=mentor)
+    assert await stored_date_of_birth(engine) == [date(1978, 11, 9)]
+    await api.ok(UPDATE, {"input": {"dateOfBirth": "1978-11-19"}}, as_=mentor)
+    assert await stored_date_of_birth(engine) == [date(1978, 11, 19)]
+    assert (await api.ok(PUBLISH, as_=mentor))["publishMentorProfile"]["status"] == "PUBLISHED"
+
+
+ADULT = "The date of birth must be that of someone 18 to 100 years old."
+YEARS = "The date of birth must be in the years 1900 to 2200."
+
+
+@pytest.mark.parametrize(
+    ("born", "message"),
+    [
+        (lambda today: years_before(today, 18) + timedelta(days=1), ADULT),  # 18 tomorrow
+        (lambda today: years_before(today, 101), ADULT),  # 101 today
+        (lambda today: today + timedelta(days=3), ADULT),
+        (lambda today: date(1899, 12, 31), YEARS),
+        (lambda today: date(2201, 1, 1), YEARS),
+    ],
+    ids=["under 18", "over 100", "not yet born", "before 1900", "after 2200"],
+)
+async def test_an_implausible_date_of_birth_is_refused_without_being_quoted(
+    api: Api, engine: AsyncEngine, born: Callable[[date], date], message: str
+) -> None:
+    await f.programme(api)
+    mentor, _ = await f.mentor(api)
+    value = born(f.today(api)).isoformat()
+    for query in (UPDATE, CHECK):
+        error = await api.error(query, {"input": {"dateOfBirth": value}}, as_=mentor)
+        assert error == {
+            "message": message,
+            "locations": error["locations"],
+            "path": error["path"],
+            "extensions": {"code": "INVALID_INPUT", "field": "date_of_birth"},
+        }
+    assert await stored_date_of_birth(engine) == [date.fromisoformat(f.DATE_OF_BIRTH)]
+
+
+async def test_ages_18_and_100_are_taken(api: Api, engine: AsyncEngine) -> None:
+    await f.programme(api)
+    mentor, _ = await f.mentor(api)
+    today = f.today(api)
+    for born in (years_before(today, 18), years_before(today, 101) + timedelta(days=1)):
+        await api.ok(UPDATE, {"input": {"dateOfBirth": born.isoformat()}}, as_=mentor)
+        assert await stored_date_of_birth(engine) == [born]
+
+
+async def test_publishing_needs_a_date_of_birth_for_the_identity_checks(api: Api) -> None:
+    await f.programme(api)
+    mentor = api.person(Role.MENTOR)
+    profile = await full_profile(api, mentor)
+    del profile["dateOfBirth"]
+    await api.ok(CREATE, {"input": profile}, as_=mentor)
+    assert (await api.ok(HELD, as_=mentor))["myMentorProfile"] == {"identityDateHeld": False}
+    gaps = (await api.ok(CHECK, {"input": {}}, as_=mentor))["checkMentorProfile"]
+    assert [gap["field"] for gap in gaps] == ["date_of_birth"]
+    error = await api.error(PUBLISH, as_=mentor)
+    assert error["extensions"]["code"] == "PROFILE_INCOMPLETE"
+    assert error["extensions"]["fields"] == ["date_of_birth"]
+    assert error["message"] == (
+        "Your profile cannot be published yet; it needs your date of birth, for the identity "
+        "checks."
+    )
+    given = {"dateOfBirth": "1978-11-09"}
+    assert (await api.ok(CHECK, {"input": given}, as_=mentor))["checkMentorProfile"] == []
+    await api.ok(UPDATE, {"input": given}, as_=mentor)
+    assert (await api.ok(PUBLISH, as_=mentor))["publishMentorProfile"]["status"] == "PUBLISHED"

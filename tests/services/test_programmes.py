@@ -14,7 +14,7 @@ from db.models import Event, OutboxMessage, Role
 from schema.ids import decode
 from services.events import EventKind
 from tests import factories as f
-from tests.support import Api
+from tests.clients import Api
 
 PROGRAMME_FIELDS = """id name timezone studentPendingLimit mentorPendingLimit requestExpiryHours
   reminderHoursBeforeExpiry currentPhases phases { phase opensOn closesOn isOpen }"""
@@ -408,3 +408,13 @@ async def test_a_coordinators_override_is_told_as_the_coordinators_doing(
     assert accepted["byCoordinator"] is True
     assert "coordinators have matched you with" in to_mentor
     assert "Thank you for accepting" not in to_mentor
+
+
+async def test_the_programme_says_what_day_it_is_there_by_the_servers_clock(api: Api) -> None:
+    await f.programme(api)
+    student = await f.student(api)
+    today = "{ programme { today } }"
+    assert (await api.ok(today, as_=student))["programme"]["today"] == "2026-01-22"
+    # 23:30 UTC is already the next day in Helsinki.
+    api.server.clock.advance(hours=13, minutes=30)
+    assert (await api.ok(today, as_=student))["programme"]["today"] == "2026-01-23"

@@ -10,7 +10,7 @@ from db.models import Event, Role
 from services import mail
 from services.events import EventKind
 from tests import factories as f
-from tests.support import Api
+from tests.clients import Api
 
 MY_REQUESTS = """{ myRequests { id status reason mentor { id displayName contactEmail }
   student { id displayName contactEmail } } }"""

@@ -13,8 +13,8 @@ from db.models import DegreeLevel, Field, Location, MentorProfile, Programme
 from services import search
 from services.search import MentorFilter
 from tests import factories as f
+from tests.clients import Api
 from tests.services.test_mentors import three_mentors
-from tests.support import Api
 
 
 async def test_in_memory_filters_pick_exactly_what_the_search_query_picks(

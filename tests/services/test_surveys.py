@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.scheduler import Scheduler
 from db.models import Role
 from tests import factories as f
-from tests.support import Api, Person
-from tests.year_support import logged, outbox
+from tests.clients import Api, Person
+from tests.databases import logged, outbox
 
 DEFINE = """mutation($input: DefineSurveyInput!) {
   defineSurvey(input: $input) {
@@ -225,3 +225,24 @@ async def test_only_coordinators_see_results_and_define_surveys(api: Api) -> Non
         as_=mentor,
     )
     assert error["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_once_a_survey_is_over_each_side_can_still_ask_whether_they_answered_it(
+    api: Api,
+) -> None:
+    coordinator, _, aino, bertta = await matched_programme(api)
+    survey = await define_halfway(api, coordinator, opens_in=0)
+    aino_match = await only_match(api, aino)
+    await api.ok(
+        ANSWER,
+        {"survey": survey["id"], "match": aino_match, "answers": answers(survey, 4)},
+        as_=aino,
+    )
+
+    api.server.clock.advance(days=15)  # the survey closed yesterday
+    closed = "{ mySurveyTasks(includeClosed: true) { survey { id isOpen } answered } }"
+    assert (await api.ok(TASKS, as_=aino))["mySurveyTasks"] == []  # nothing left to answer
+    for person, answered in ((aino, True), (bertta, False)):
+        assert (await api.ok(closed, as_=person))["mySurveyTasks"] == [
+            {"survey": {"id": survey["id"], "isOpen": False}, "answered": answered}
+        ]

@@ -12,8 +12,8 @@ import pytest
 
 from db.models import Role
 from tests import factories as f
+from tests.clients import Api
 from tests.services.test_surveys import answers, define_halfway, matched_programme, only_match
-from tests.support import Api
 
 Attempt = Callable[[Api, str], Awaitable[dict[str, Any]]]
 
@@ -250,3 +250,35 @@ async def test_a_contact_email_of_320_characters_is_kept(api: Api) -> None:
     assert len(email) == 320
     body = await student_field(api, "contactEmail", email)
     assert body["data"]["updateStudentProfile"]["contactEmail"] == email
+
+
+@pytest.mark.parametrize(
+    ("label", "attempt"),
+    [*ONE_LINE, *FREE_TEXT],
+    ids=[*ONE_LINE_IDS, *(c[0] for c in FREE_TEXT)],
+)
+async def test_a_lone_surrogate_is_refused_naming_the_field(
+    api: Api, label: str, attempt: Attempt
+) -> None:
+    # JSON's "\ud800" (as a client escapes it) arrives as half a UTF-16 pair: no character.
+    assert refusal(await attempt(api, "Maija \ud800 Mentor")) == (
+        f"The {label} contains a broken character (an unpaired UTF-16 surrogate)."
+    )
+
+
+@pytest.mark.parametrize("who", ["mentor", "student"])
+async def test_a_contact_email_with_a_lone_surrogate_is_not_an_email_address(
+    api: Api, who: str
+) -> None:
+    attempt = mentor_field if who == "mentor" else student_field
+    body = await attempt(api, "contactEmail", "maija\udfff@example.edu")
+    assert refusal(body) == "The contact email is not an email address."
+
+
+async def test_a_language_code_with_a_lone_surrogate_is_simply_unknown(api: Api) -> None:
+    await f.programme(api)
+    query = (
+        "query($languages: [String!]) { mentors(filter: {languages: $languages}) { totalCount } }"
+    )
+    body = await api.result(query, {"languages": ["f\ud800"]}, as_=await f.student(api))
+    assert refusal(body) == "Unknown language code: f\\ud800."
