@@ -244,7 +244,13 @@ async def until_listening(client: httpx.AsyncClient, count: int, within: float =
     """Wait until the server holds `count` live subscriptions (its metrics say so): a
     subscription sees only what happens after it is in place."""
 
-    async def in_place() -> bool:
-        return await subscriptions(client) >= count
+    held: list[int] = []
 
-    await eventually(in_place, what=f"{count} subscriptions to be in place", within=within)
+    async def in_place() -> bool:
+        held.append(await subscriptions(client))
+        return held[-1] >= count
+
+    try:
+        await eventually(in_place, what=f"{count} subscriptions to be in place", within=within)
+    except AssertionError as waited:
+        raise AssertionError(f"{waited}; the server held {held[-3:]}") from None

@@ -141,7 +141,8 @@ function showProblem(message) {
 }
 
 // Asks the API whether the address can be invited; shows its sentence when it cannot. While the
-// address is still being typed (`typing`), "not an address yet" is not worth saying.
+// address is still being typed (`typing`), "not an address yet" is not worth saying. An answer
+// is shown only while it is about what the field holds: the newest question, the same address.
 let asked = 0;
 async function checkAddress({ typing }) {
   const ticket = ++asked;
@@ -150,12 +151,13 @@ async function checkAddress({ typing }) {
     showProblem(typing ? null : "Give the email address to invite.");
     return null;
   }
+  const current = () => ticket === asked && $("#invite-email").value.trim() === email;
   try {
     const data = await state.api.request(CHECK, { email });
-    if (ticket === asked) showProblem(null);
+    if (current()) showProblem(null);
     return data.checkCoordinatorInvite;
   } catch (error) {
-    if (ticket !== asked) return null;
+    if (!current()) return null;
     showProblem(typing && error.code === "INVALID_INPUT" ? null : error.message);
     return null;
   }
@@ -189,6 +191,7 @@ async function invite() {
     alertBox(error.message, { kind: "error" });
     return;
   }
+  asked++; // a check still on its way is about the address just invited
   $("#invite-email").value = "";
   showProblem(null);
   alertBox(`The invitation is on its way to ${address}.`, { kind: "success" });

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page, Request, expect
@@ -77,11 +78,15 @@ class Tab:
     errors: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)  # every address the tab went to
     roles: list[str | None] = field(default_factory=list)  # X-Mentori-Role of each API request
+    # The same, by the path of the page that sent it (a page being left may still send one).
+    roles_from: dict[str, set[str | None]] = field(default_factory=dict)
     bearers: list[str] = field(default_factory=list)  # Authorization headers sent to the API
 
     def heard(self, request: Request) -> None:
         if request.url.endswith("/graphql") and request.method == "POST":
-            self.roles.append(request.headers.get("x-mentori-role"))
+            role = request.headers.get("x-mentori-role")
+            self.roles.append(role)
+            self.roles_from.setdefault(urlsplit(request.frame.url).path, set()).add(role)
             if "authorization" in request.headers:
                 self.bearers.append(request.headers["authorization"])
 

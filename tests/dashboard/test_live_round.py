@@ -12,7 +12,7 @@ from tests import factories as f
 from tests.clients import Api
 from tests.dashboard.conftest import Pages, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.embedded]
 
 
 async def test_accepting_in_the_inbox_updates_the_students_pages_and_the_dashboard(

@@ -26,7 +26,7 @@ from tests.live_views import (
     watched_filters,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.embedded]
 
 # The cards a student sees, not those leaving: (mentor id, availability, capacity, places left).
 CARDS = """() => [...document.querySelectorAll("#results [data-mentor]:not([data-leaving])")]

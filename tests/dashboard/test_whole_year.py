@@ -35,7 +35,7 @@ from tests.mail import SmtpSink, smtp_sink
 from tests.servers import free_port, running_server
 from tests.waiting import eventually
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.embedded]
 
 SIZES = {"laptop": LAPTOP, "phone": PHONE}
 PHASES = [
@@ -260,7 +260,11 @@ async def student_asks_with_the_keyboard(walk: Walk, student: Person) -> Page:
     return page
 
 
-@pytest.mark.parametrize("size", SIZES)
+# Each size and each database once: the embedded default at a laptop's size (as `make run` is
+# first tried), PostgreSQL on a phone.
+@pytest.mark.parametrize(
+    ("database", "size"), [("sqlite", "laptop"), ("postgresql", "phone")], indirect=["database"]
+)
 async def test_a_new_mentor_and_student_do_the_whole_year_with_the_pages_and_their_email(
     api: Api, pages: Pages, sink: SmtpSink, tmp_path: Path, size: str
 ) -> None:
