@@ -4,6 +4,8 @@ this section and from the overview's pending list."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import expect
 
@@ -83,6 +85,49 @@ async def test_filters_find_the_stale_request_and_one_click_steps_in(
     await dialog.get_by_role("button", name="Step in").click()
     await expect(overview.locator(".alert-success")).to_contain_text("is now withdrawn.")
     await expect(overview.locator("#requests-empty")).to_be_visible()
+
+
+@pytest.mark.browser
+async def test_the_overviews_pending_by_age_chart_opens_the_requests_behind_each_bar(
+    api: Api, pages: Pages
+) -> None:
+    coordinator = api.person(Role.COORDINATOR)
+    await f.programme(api, coordinator)  # requests lapse after 72 hours
+    waited = {"Aino Ancient": 60, "Bruno Before": 30, "Cilla Current": 0}
+    for number, (name, hours_ago) in enumerate(waited.items()):
+        _, mentor_id = await f.mentor(api, api.person(Role.MENTOR, f"Mentor {number}"))
+        student = await f.student(api, api.person(Role.STUDENT, name))
+        await f.send(api, student, mentor_id)
+        later = list(waited.values())[number + 1] if number + 1 < len(waited) else 0
+        api.server.clock.advance(hours=hours_ago - later)
+
+    page = await pages.open(coordinator, "/dashboard")
+    chart = page.get_by_role("figure", name="How long they have waited")
+    bars = chart.get_by_role("link")
+    await expect(bars).to_have_text(
+        [
+            "All pending: 3 waiting",
+            "More than a day: 2 waiting",
+            "More than 2 days: 1 waiting",
+            "More than 3 days: 0 waiting",
+            "More than a week: 0 waiting",
+        ]
+    )
+    await accessible(page, "the overview's pending requests by age")
+    await screenshot(page, "dashboard-pending-by-age")
+
+    await bars.filter(has_text="More than 2 days").click()
+    await expect(page).to_have_url(re.compile(r"/dashboard/requests\?.*age=48"))
+    await expect(page.get_by_label("Sent")).to_have_value("48")
+    await expect(page.get_by_label("Status")).to_have_value("PENDING")
+    rows = page.locator("#requests tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text("Aino Ancient")
+
+    await page.go_back()
+    await bars.filter(has_text="More than a day").click()
+    await expect(rows).to_have_count(2)
+    await expect(rows.filter(has_text="Cilla Current")).to_have_count(0)
 
 
 @pytest.mark.browser
