@@ -56,6 +56,10 @@ async def test_a_coordinator_finds_a_mentor_steps_in_and_erases_them(
     await expect(panel.locator("tr[data-request]")).to_have_count(3)
     await expect(panel.locator("li[data-match]")).to_have_count(1)
     await expect(panel.locator("li[data-match]")).to_contain_text("Mia Matched")
+    # The date of birth, asked for identity checks, is never shown, not even to coordinators.
+    shown = await page.locator("body").inner_text()
+    assert f.DATE_OF_BIRTH[:4] not in shown
+    assert "birth" not in shown.lower()
     await accessible(page, "people, a mentor's panel")
 
     sami = panel.locator("tr[data-request]", has_text="Sami Student")

@@ -164,6 +164,15 @@ async def test_a_new_mentor_signs_up_fixes_what_the_api_says_previews_and_publis
     await expect(page.locator("#alerts")).to_contain_text("students can find you now")
     await expect(page.locator("#profile-state .badge-published")).to_be_visible()
     await expect(page.get_by_role("button", name="Take off the list…")).to_be_visible()
+    # What may change after publishing, and what it does to students waiting, is said.
+    after = page.locator("#after-publishing")
+    await expect(after).to_be_visible()
+    await expect(after).to_contain_text("also after publishing")
+    await expect(after).to_contain_text("requests already waiting stay open")
+    await expect(after).to_contain_text(
+        "taking fewer mentees than the students waiting or the mentees you have, and taking "
+        "your profile off the list"
+    )
     listed = (await api.ok(LISTED, as_=student))["mentors"]["edges"]
     assert [edge["node"] for edge in listed] == [
         {
