@@ -332,7 +332,7 @@ function renderAges(data) {
         {},
         h(
           "a",
-          { href: bar.href, "data-count": bar.count },
+          { href: bar.href },
           h("span", { class: "age-label" }, bar.label, h("span", { class: "visually-hidden" }, ": ")),
           h("span", { class: "age-track", "aria-hidden": "true" }, fill),
           h("span", { class: "age-count" }, String(bar.count), h("span", { class: "visually-hidden" }, " waiting")),
