@@ -51,8 +51,9 @@ const STATS_LIVE = `subscription LiveStats($programmeId: ID) {
 const EVENTS_LIVE = `subscription Events($programmeId: ID, $after: Int) {
   programmeEvents(programmeId: $programmeId, after: $after) { seq kind at summary payload } }`;
 
-// The bars of the pending-by-age chart: each counts the requests waiting longer than its hours,
-// and opens them in the console's request list (the same choices as its "Sent" filter).
+// The bars of the pending-by-age chart: each counts the requests waiting longer than its hours
+// (PENDING's `over<hours>`), and opens them in the console's request list (the same choices as
+// its "Sent" filter).
 const AGES = [
   { hours: 24, label: "More than a day" },
   { hours: 48, label: "More than 2 days" },
@@ -71,10 +72,14 @@ const PENDING = `
         mentor { id displayName availability }
       } }
     }
-    ${AGES.map(
-      ({ hours }) => `over${hours}: requests(programmeId: $programmeId,
-        filter: { statuses: [PENDING], olderThanHours: ${hours} }, first: 1) { totalCount }`,
-    ).join("\n")}
+    over24: requests(programmeId: $programmeId,
+      filter: { statuses: [PENDING], olderThanHours: 24 }, first: 1) { totalCount }
+    over48: requests(programmeId: $programmeId,
+      filter: { statuses: [PENDING], olderThanHours: 48 }, first: 1) { totalCount }
+    over72: requests(programmeId: $programmeId,
+      filter: { statuses: [PENDING], olderThanHours: 72 }, first: 1) { totalCount }
+    over168: requests(programmeId: $programmeId,
+      filter: { statuses: [PENDING], olderThanHours: 168 }, first: 1) { totalCount }
   }`;
 
 const MATCHES_PAGE = `
