@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -25,6 +25,7 @@ from app.headers import SecurityHeaders, page_policy
 from app.limits import BodyLimit
 from app.mailer import Mailer
 from app.metrics import Metrics
+from app.pages import page_html
 from app.scheduler import Scheduler
 from app.schema import build_schema
 from app.settings import Settings
@@ -61,9 +62,7 @@ PAGES = {
 def _page(path: Path) -> Callable[[Request], Awaitable[Response]]:
     async def serve(request: Request) -> Response:
         policy = page_policy(request.headers.get("host", ""))
-        return FileResponse(
-            path, media_type="text/html", headers={"content-security-policy": policy}
-        )
+        return HTMLResponse(page_html(path), headers={"content-security-policy": policy})
 
     return serve
 
