@@ -261,6 +261,10 @@ class Language(Base):
     # A retired language stays on the profiles that have it and in search, but is not offered.
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
+
 
 class Field(Base):
     __tablename__ = "fields"
@@ -269,6 +273,10 @@ class Field(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     school: Mapped[str] = mapped_column(String(120))
     retired_at: Mapped[datetime | None] = mapped_column(default=None)  # as Language's
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class MentorLanguage(Base):

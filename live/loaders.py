@@ -29,7 +29,6 @@ from strawberry.extensions import SchemaExtension
 from db.models import (
     DegreeLevel,
     Field,
-    Language,
     Match,
     MentorProfile,
     Programme,
@@ -38,6 +37,7 @@ from db.models import (
 )
 from live.unit_of_work import UnitOfWork
 from services import contact_details, fit, loader_reads
+from services.catalogue import FieldChoice, LanguageChoice
 from services.contact_details import Counterparts
 from services.viewer import Viewer
 
@@ -78,10 +78,10 @@ class Loaders:
     user: DataLoader[int, User | None]
     programme: DataLoader[int, Programme | None]
     field: DataLoader[int, Field | None]
-    mentor_languages: DataLoader[int, list[Language]]
-    mentor_fields: DataLoader[int, list[Field]]
+    mentor_languages: DataLoader[int, list[LanguageChoice]]
+    mentor_fields: DataLoader[int, list[FieldChoice]]
     mentor_degree_levels: DataLoader[int, list[DegreeLevel]]
-    student_languages: DataLoader[int, list[Language]]
+    student_languages: DataLoader[int, list[LanguageChoice]]
     match_of_request: DataLoader[int, Match | None]
     # Keyed by (user id, programme id): one read serves every viewer of an event's batch, and
     # each viewer asks for their own key only (the `fit` field carries PER_VIEWER).

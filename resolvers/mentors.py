@@ -61,13 +61,19 @@ class MentorQuery:
             now=now,
             order=order_by,
         )
+        loaders = info.context.loaders
+        for mentor_id, choices in page.choices.items():
+            # Read with the page: no second read of what each card shows.
+            loaders.mentor_languages.prime(mentor_id, choices.languages)
+            loaders.mentor_fields.prime(mentor_id, choices.fields)
+            loaders.mentor_degree_levels.prime(mentor_id, choices.degree_levels)
         if page.programme is not None:
             # Each mentor's availability needs it: no second load of the same row.
-            info.context.loaders.programme.prime(page.programme.id, page.programme)
+            loaders.programme.prime(page.programme.id, page.programme)
             if page.student is not None and info.context.viewer is not None:
                 # Nor a second read of the student the order was for, by each card's fit.
                 key = (info.context.viewer.user_id, page.programme.id)
-                info.context.loaders.student_fit.prime(key, page.student)
+                loaders.student_fit.prime(key, page.student)
         return MentorConnection.of(
             page.items,
             Mentor.from_row,

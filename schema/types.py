@@ -24,6 +24,7 @@ from schema.enums import (
 from schema.pagination import Connection, Edge
 from schema.running import read
 from services import (
+    catalogue,
     expiry,
     fit,
     identity_checks,
@@ -44,8 +45,8 @@ class Language:
     )
 
     @classmethod
-    def from_row(cls, row: models.Language) -> Language:
-        return cls(code=row.code, name=row.name, retired=row.retired_at is not None)
+    def from_row(cls, row: models.Language | catalogue.LanguageChoice) -> Language:
+        return cls(code=row.code, name=row.name, retired=row.retired)
 
 
 @strawberry.type(description="A field of study, in a school of the university.")
@@ -58,8 +59,8 @@ class Field(relay.Node):
     )
 
     @classmethod
-    def from_row(cls, row: models.Field) -> Field:
-        return cls(id=row.id, name=row.name, school=row.school, retired=row.retired_at is not None)
+    def from_row(cls, row: models.Field | catalogue.FieldChoice) -> Field:
+        return cls(id=row.id, name=row.name, school=row.school, retired=row.retired)
 
 
 @strawberry.type(description="A phase's dates, in the programme's own time zone.")

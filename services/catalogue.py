@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, func, select
@@ -23,6 +25,33 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,4})?")
 MAX_LANGUAGE_NAME = 64  # the columns' lengths (db/models.py)
 MAX_FIELD_NAME = 120
 MAX_SCHOOL = 120
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChoice:
+    """A language as a profile shows it (read with the profile, not as the catalogue's row)."""
+
+    code: str
+    name: str
+    retired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChoice:
+    """A field of study as a profile shows it."""
+
+    id: int
+    name: str
+    school: str
+    retired: bool
+
+
+Choice = TypeVar("Choice", LanguageChoice, FieldChoice)
+
+
+def by_name(choices: Iterable[Choice]) -> list[Choice]:
+    """A profile's languages and fields are listed by name."""
+    return sorted(choices, key=lambda choice: choice.name)
 
 
 async def languages(

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import (
     DegreeLevel,
     Field,
-    Language,
     Location,
     MentorDegreeLevel,
     MentorField,
@@ -28,6 +27,7 @@ from db.models import (
     StudentLanguage,
     StudentProfile,
 )
+from services.catalogue import FieldChoice, LanguageChoice
 
 
 class Reason(StrEnum):
@@ -69,8 +69,8 @@ class StudentSide:
 class MentorSide:
     """What of a mentor's profile the fit looks at: the rows a card shows."""
 
-    fields: Sequence[Field]
-    languages: Sequence[Language]
+    fields: Sequence[FieldChoice]
+    languages: Sequence[LanguageChoice]
     degree_levels: Collection[DegreeLevel]
     has_doctorate: bool
     location: Location

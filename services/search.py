@@ -8,8 +8,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,7 +24,7 @@ from db.models import (
     Programme,
     Role,
 )
-from services import catalogue, events, fit, programmes
+from services import catalogue, fit, loader_reads, programmes
 from services.availability import LISTED, Availability, sql_condition
 from services.text import free_text
 from services.viewer import Viewer, require_role
@@ -62,6 +63,8 @@ class MentorOrder(StrEnum):
 class Page:
     items: list[MentorProfile]
     total_count: int
+    # Each mentor's languages, fields and degree levels, read with the page.
+    choices: dict[int, loader_reads.MentorChoices]
     has_next_page: bool
     has_previous_page: bool = False
     programme: Programme | None = None  # the programme searched, already loaded
@@ -233,66 +236,83 @@ async def search(
     student = None
     if order is MentorOrder.FIT and viewer.role is Role.STUDENT:
         (student,) = await fit.students(session, [(viewer.user_id, programme.id)])
-    # Read before the page: every event up to it was committed before the page is read, so a
-    # live update numbered after it is newer than the page, and one up to it is not.
-    seq = await events.latest_seq(session, programme.id)
-    rows, total = await _page_and_count(
-        session, query, first=first, after_id=after_id, student=student
-    )
+    page = _page(query, first=first, after_id=after_id, student=student)
+    rows = (await session.execute(_with_what_cards_show(page, programme.id, student))).all()
+    # The programme's last event number, read in the same statement as the page: every event
+    # up to it is reflected in the page, and a live update numbered after it is newer.
+    seq = rows[0][0] or 0
+    found = [row for row in rows if row[1] is not None]
+    if found:
+        total = found[0][2]
+    elif after_id is None:
+        total = 0
+    else:
+        # A page past the end has no row to carry the count: counted on its own.
+        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return Page(
-        items=rows[:first],
+        items=[row[1] for row in found[:first]],
         total_count=total,
-        has_next_page=len(rows) > first,
+        has_next_page=len(found) > first,
         has_previous_page=after_id is not None,
+        choices={row[1].id: loader_reads.choices_from(*row[3:]) for row in found[:first]},
         programme=programme,
         seq=seq,
         student=student,
     )
 
 
-async def _page_and_count(
-    session: AsyncSession,
+def _page(
     query: Select[MentorProfile],
     *,
     first: int,
     after_id: int | None,
     student: fit.StudentSide | None = None,
-) -> tuple[list[MentorProfile], int]:
-    """Up to `first + 1` mentors after the cursor, and how many the filter picks in all: one
-    statement, so the count always agrees with the page. Only a page past the end (after a
-    cursor, with no row to carry the count) counts on its own. With a student, the best fit
-    for them comes first (mentors who fit alike in the order they joined)."""
+) -> Select[Any]:
+    """The ids of up to `first + 1` mentors after the cursor, and how many the filter picks in
+    all, in one statement so that the count always agrees with the page. With a student, the
+    best fit for them comes first (mentors who fit alike in the order they joined)."""
     total = func.count().over().label("total")
+    score = fit.sql_score(student).label("fit")
+    picked = query.with_only_columns(MentorProfile.id, total, score)
     if after_id is None:
-        page = (
-            query.add_columns(total)
-            .order_by(*_fit_first(fit.sql_score(student), student), MentorProfile.id)
-            .limit(first + 1)
+        return picked.order_by(*_fit_first(score, student), MentorProfile.id).limit(first + 1)
+    # The count takes in the mentors before the cursor too: the cursor applies outside it.
+    everyone = picked.subquery()
+    after: ColumnElement[bool] = everyone.c.id > after_id
+    if student is not None:
+        # The cursor is the last mentor shown: the page goes on after their fit, read anew.
+        last = aliased(MentorProfile)
+        theirs = select(fit.sql_score(student, last)).where(last.id == after_id)
+        last_fit = theirs.scalar_subquery()
+        after = or_(everyone.c.fit < last_fit, and_(everyone.c.fit == last_fit, after))
+    return (
+        select(everyone.c.id, everyone.c.total, everyone.c.fit)
+        .where(after)
+        .order_by(*_fit_first(everyone.c.fit, student), everyone.c.id)
+        .limit(first + 1)
+    )
+
+
+def _with_what_cards_show(
+    page: Select[Any], programme_id: int, student: fit.StudentSide | None
+) -> Select[Any]:
+    """The page's mentors, with their languages, fields and degree levels, and the programme's
+    last event number: one row for an empty page, with no mentor in it."""
+    picked = page.subquery()
+    statement: Select[Any] = (
+        select(
+            Programme.event_seq,
+            MentorProfile,
+            picked.c.total,
+            *loader_reads.mentor_choices(MentorProfile.id),
         )
-    else:
-        # The count takes in the mentors before the cursor too: the cursor applies outside it.
-        picked = query.add_columns(total, fit.sql_score(student).label("fit")).subquery()
-        mentor = aliased(MentorProfile, picked)
-        after: ColumnElement[bool] = mentor.id > after_id
-        if student is not None:
-            # The cursor is the last mentor shown: the page goes on after their fit, read anew.
-            last = aliased(MentorProfile)
-            theirs = select(fit.sql_score(student, last)).where(last.id == after_id)
-            last_fit = theirs.scalar_subquery()
-            after = or_(picked.c.fit < last_fit, and_(picked.c.fit == last_fit, after))
-        page = (
-            select(mentor, picked.c.total)
-            .where(after)
-            .order_by(*_fit_first(picked.c.fit, student), mentor.id)
-            .limit(first + 1)
-        )
-    rows = (await session.execute(page)).all()
-    if rows:
-        return [row[0] for row in rows], rows[0][1]
-    if after_id is None:
-        return [], 0
-    total_count = await session.scalar(select(func.count()).select_from(query.subquery()))
-    return [], total_count or 0
+        .select_from(Programme)
+        .outerjoin(picked, true())
+        .outerjoin(MentorProfile, MentorProfile.id == picked.c.id)
+        .where(Programme.id == programme_id)
+        .order_by(*_fit_first(picked.c.fit, student), picked.c.id)
+    )
+    return statement
 
 
 def _fit_first(

@@ -13,27 +13,28 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.models import DegreeLevel, Field, Language, Location, MentorProfile, Role
+from db.models import DegreeLevel, Field, Location, MentorProfile, Role
 from live.shared import shape_of
 from services import fit, loader_reads
+from services.catalogue import FieldChoice, LanguageChoice
 from services.fit import MentorSide, StudentSide
 from tests import factories as f
 from tests.clients import Api, Person, live_client, until_listening
 from tests.resolvers.test_subscriptions import serving
 
-DATA_SCIENCE = Field(id=2, name="Data Science", school="School of Science")
-COMPUTER_SCIENCE = Field(id=1, name="Computer Science", school="School of Science")
-FINANCE = Field(id=3, name="Finance", school="School of Business")
+DATA_SCIENCE = FieldChoice(2, "Data Science", "School of Science", retired=False)
+COMPUTER_SCIENCE = FieldChoice(1, "Computer Science", "School of Science", retired=False)
+FINANCE = FieldChoice(3, "Finance", "School of Business", retired=False)
 FINNISH, ENGLISH, SWEDISH = (
-    Language(code="fi", name="Finnish"),
-    Language(code="en", name="English"),
-    Language(code="sv", name="Swedish"),
+    LanguageChoice("fi", "Finnish", retired=False),
+    LanguageChoice("en", "English", retired=False),
+    LanguageChoice("sv", "Swedish", retired=False),
 )
 
 
 def student(
     level: DegreeLevel = DegreeLevel.MASTERS,
-    field: Field = DATA_SCIENCE,
+    field: FieldChoice = DATA_SCIENCE,
     languages: tuple[str, ...] = ("en",),
     *,
     on_exchange: bool = False,
@@ -42,8 +43,8 @@ def student(
 
 
 def mentor(
-    fields: tuple[Field, ...] = (FINANCE,),
-    languages: tuple[Language, ...] = (FINNISH,),
+    fields: tuple[FieldChoice, ...] = (FINANCE,),
+    languages: tuple[LanguageChoice, ...] = (FINNISH,),
     levels: tuple[DegreeLevel, ...] = (DegreeLevel.MASTERS,),
     *,
     doctor: bool = False,

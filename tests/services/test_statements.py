@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.models import Role
 from tests import factories as f
 from tests.clients import Api, Person
+from tests.services.test_catalogue import ADD_LANGUAGE, RETIRE_LANGUAGE, unique
 
 PAGE = """query($first: Int!, $orderBy: MentorOrder!) {
   mentors(first: $first, orderBy: $orderBy) {
@@ -113,3 +114,59 @@ async def test_a_search_does_not_look_up_languages_and_fields_already_known(api:
     assert found["mentors"]["totalCount"] == 1
     lookups = [s for s in statements if re.search(r"\bFROM (languages|fields)\b", s)]
     assert lookups == [], "\n\n".join(lookups)
+
+
+CARDS = """query($first: Int!) {
+  mentors(first: $first) {
+    totalCount
+    edges { node { id displayName availability
+                   languages { code name retired } fields { id name school retired }
+                   degreeLevels } }
+  }
+}"""
+CARD = """query($id: ID!) {
+  mentor(id: $id) {
+    languages { code name retired } fields { id name school retired } degreeLevels
+  }
+}"""
+
+
+async def test_a_page_of_mentors_is_read_with_what_its_cards_show_in_one_statement(
+    api: Api,
+) -> None:
+    coordinator = api.person(Role.COORDINATOR)
+    await f.programme(api, coordinator)
+    # A language a coordinator later retires stays on the profile, marked so, in name order.
+    code = unique()
+    await api.ok(ADD_LANGUAGE, {"code": code, "name": f"Gaelic {code}"}, as_=coordinator)
+    await f.mentor(
+        api,
+        displayName="Aino",
+        languages=["sv", code, "en"],
+        degree_levels=["MASTERS", "DOCTORAL"],
+        fields=["Design", "Computer Science"],
+    )
+    await api.ok(RETIRE_LANGUAGE, {"code": code}, as_=coordinator)
+    await f.mentor(api, displayName="Bo", languages=["fi"], fields=["Design"])
+    student = await f.student(api)
+
+    engine: AsyncEngine = api.server.app.state.engine
+    with counting(engine) as statements:
+        page = (await api.ok(CARDS, {"first": 20}, as_=student))["mentors"]
+    assert page["totalCount"] == 2
+    aino, bo = (edge["node"] for edge in page["edges"])
+    assert [(x["name"], x["retired"]) for x in aino["languages"]] == [
+        ("English", False),
+        (f"Gaelic {code}", True),
+        ("Swedish", False),
+    ]
+    assert [x["name"] for x in aino["fields"]] == ["Computer Science", "Design"]
+    assert aino["degreeLevels"] == ["DOCTORAL", "MASTERS"]
+    # The same as each mentor's own page shows, which reads them on its own.
+    for card in (aino, bo):
+        alone = (await api.ok(CARD, {"id": card["id"]}, as_=student))["mentor"]
+        assert {k: card[k] for k in alone} == alone
+    reads = [s for s in statements if re.search(r"\bmentor_(profiles|languages|fields)\b", s)]
+    assert len(reads) == 1, "\n\n".join(reads)
+    # ... and besides it, only the student's own profile (which programme is theirs).
+    assert len(statements) <= 2, "\n\n".join(statements)
