@@ -68,7 +68,9 @@ def availability(
     return Availability.AVAILABLE
 
 
-def sql_condition(value: Availability, pending_limit: int) -> ColumnElement[bool]:
+def sql_condition(
+    value: Availability, pending_limit: int | ColumnElement[int]
+) -> ColumnElement[bool]:
     published = MentorProfile.status == ProfileStatus.PUBLISHED
     has_room = MentorProfile.accepted_count < MentorProfile.capacity
     match value:

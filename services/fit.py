@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, case, exists, literal, select, true
+from sqlalchemy import ColumnElement, bindparam, case, exists, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -84,8 +84,8 @@ class Fit:
     takes_degree_level: bool
 
 
-def _weight(reason: Reason, student: StudentSide) -> int:
-    if reason is Reason.REMOTE and student.on_exchange:
+def _weight(reason: Reason, *, on_exchange: bool) -> int:
+    if reason is Reason.REMOTE and on_exchange:
         return REMOTE_ON_EXCHANGE
     return WEIGHTS[reason]
 
@@ -116,56 +116,88 @@ def fit(student: StudentSide, mentor: MentorSide) -> Fit:
         found.append((Reason.IN_FINLAND, "lives in Finland"))
     if mentor.remote_ok:
         found.append((Reason.REMOTE, "meets remotely"))
-    found.sort(key=lambda item: -_weight(item[0], student))
+    found.sort(key=lambda item: -_weight(item[0], on_exchange=student.on_exchange))
     return Fit(
-        score=sum(_weight(reason, student) for reason, _ in found),
+        score=sum(_weight(reason, on_exchange=student.on_exchange) for reason, _ in found),
         reasons=tuple(text for _, text in found if text),
         takes_degree_level=takes,
     )
 
 
-def sql_score(
-    student: StudentSide | None, mentor: type[MentorProfile] = MentorProfile
-) -> ColumnElement[int]:
-    """`fit(...).score` as a column of `mentor` (MentorProfile, or an alias of it); 0 for a
-    viewer who is not a student with a profile."""
+@dataclass(frozen=True, slots=True)
+class ScoreShape:
+    """What decides the shape of `sql_score` for a student (their values are bound in at
+    execution, `score_values`): one statement serves every student of the same shape."""
+
+    by_field: bool  # they chose a field, or at least a school
+    by_language: bool
+    doctoral: bool
+    on_exchange: bool
+
+    @classmethod
+    def of(cls, student: StudentSide) -> ScoreShape:
+        return cls(
+            by_field=student.field_id is not None or bool(student.school),
+            by_language=bool(student.languages),
+            doctoral=student.degree_level is DegreeLevel.DOCTORAL,
+            on_exchange=student.on_exchange,
+        )
+
+
+def score_values(student: StudentSide | None) -> dict[str, object]:
+    """The student's values for the parameters of `sql_score`."""
     if student is None:
+        return {}
+    return {
+        "fit_degree_level": student.degree_level,
+        "fit_field_id": student.field_id,
+        "fit_school": student.school,
+        "fit_languages": sorted(student.languages),
+    }
+
+
+def sql_score(
+    shape: ScoreShape | None, mentor: type[MentorProfile] = MentorProfile
+) -> ColumnElement[int]:
+    """`fit(...).score` as a column of `mentor` (MentorProfile, or an alias of it), for a
+    student of this shape, whose values are parameters (`score_values`); 0 for a viewer who is
+    not a student with a profile."""
+    if shape is None:
         return literal(0)
+    weights = {reason: _weight(reason, on_exchange=shape.on_exchange) for reason in Reason}
 
     def points(condition: ColumnElement[bool], reason: Reason) -> ColumnElement[int]:
-        return case((condition, _weight(reason, student)), else_=0)
+        return case((condition, weights[reason]), else_=0)
 
     takes = exists().where(
         MentorDegreeLevel.mentor_id == mentor.id,
-        MentorDegreeLevel.degree_level == student.degree_level,
+        MentorDegreeLevel.degree_level == bindparam("fit_degree_level"),
     )
     same_field = exists().where(
-        MentorField.mentor_id == mentor.id, MentorField.field_id == student.field_id
+        MentorField.mentor_id == mentor.id, MentorField.field_id == bindparam("fit_field_id")
     )
     same_school = exists().where(
         MentorField.mentor_id == mentor.id,
         MentorField.field_id == Field.id,
-        Field.school == student.school,
+        Field.school == bindparam("fit_school"),
     )
     languages = exists().where(
         MentorLanguage.mentor_id == mentor.id,
-        MentorLanguage.language_code.in_(sorted(student.languages)),
+        MentorLanguage.language_code.in_(bindparam("fit_languages", expanding=True)),
     )
     parts = [
         points(takes, Reason.DEGREE_LEVEL),
         case(
-            (same_field, _weight(Reason.FIELD, student)),
-            (same_school, _weight(Reason.SCHOOL, student)),
+            (same_field, weights[Reason.FIELD]),
+            (same_school, weights[Reason.SCHOOL]),
             else_=0,
         )
-        if student.field_id is not None or student.school
+        if shape.by_field
         else literal(0),
-        points(languages, Reason.LANGUAGE) if student.languages else literal(0),
-        points(mentor.has_doctorate == true(), Reason.DOCTORATE)
-        if student.degree_level is DegreeLevel.DOCTORAL
-        else literal(0),
+        points(languages, Reason.LANGUAGE) if shape.by_language else literal(0),
+        points(mentor.has_doctorate == true(), Reason.DOCTORATE) if shape.doctoral else literal(0),
         literal(0)
-        if student.on_exchange
+        if shape.on_exchange
         else points(mentor.location == Location.FINLAND, Reason.IN_FINLAND),
         points(mentor.remote_ok == true(), Reason.REMOTE),
     ]

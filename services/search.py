@@ -8,11 +8,25 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from db.models import (
     DegreeLevel,
@@ -83,48 +97,101 @@ async def check_filter(session: AsyncSession, flt: MentorFilter) -> None:
         await catalogue.check_fields(session, flt.field_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class FilterShape:
+    """What decides the shape of a filter's SQL (its values are bound in at execution,
+    `filter_values`): one statement, built once, serves every search of the same shape."""
+
+    availability: tuple[Availability, ...] | None  # None: nobody (a student asking for FULL)
+    languages: bool
+    fields: bool
+    degree_level: bool
+    has_doctorate: bool
+    location: bool
+    remote_ok: bool
+    words: int
+
+    @classmethod
+    def of(cls, flt: MentorFilter, *, listed_only: bool) -> FilterShape:
+        wanted: tuple[Availability, ...] | None = tuple(dict.fromkeys(flt.availability))
+        if listed_only:
+            wanted = tuple(a for a in (wanted or LISTED) if a in LISTED) or None
+        return cls(
+            availability=wanted,
+            languages=bool(flt.languages),
+            fields=bool(flt.field_ids),
+            degree_level=flt.degree_level is not None,
+            has_doctorate=flt.has_doctorate is not None,
+            location=flt.location is not None,
+            remote_ok=flt.remote_ok is not None,
+            words=len(_words(flt)),
+        )
+
+
+def filter_values(programme: Programme, flt: MentorFilter) -> dict[str, object]:
+    """The filter's values for the parameters of `filter_statement`."""
+    values: dict[str, object] = {
+        "programme_id": programme.id,
+        "pending_limit": programme.mentor_pending_limit,
+        "languages": [c.lower() for c in flt.languages],
+        "field_ids": list(flt.field_ids),
+        "degree_level": flt.degree_level,
+        "has_doctorate": flt.has_doctorate,
+        "location": flt.location,
+        "remote_ok": flt.remote_ok,
+    }
+    for n, word in enumerate(_words(flt)):
+        # Escaped, so "snake_case" or "100%" is searched for as written.
+        values[f"word_{n}"] = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return values
+
+
 def filter_query(
     programme: Programme, flt: MentorFilter, *, listed_only: bool
 ) -> Select[MentorProfile]:
-    query = select(MentorProfile).where(MentorProfile.programme_id == programme.id)
-    limit = programme.mentor_pending_limit
-    wanted = list(flt.availability)
-    if listed_only:
-        wanted = [a for a in (wanted or LISTED) if a in LISTED]
-        if not wanted:
-            return query.where(false())
-    if wanted:
-        query = query.where(or_(*(sql_condition(a, limit) for a in wanted)))
-    if flt.languages:
+    """The mentors `flt` picks in `programme`, its values bound in."""
+    shape = FilterShape.of(flt, listed_only=listed_only)
+    return filter_statement(shape).params(filter_values(programme, flt))
+
+
+def filter_statement(shape: FilterShape) -> Select[MentorProfile]:
+    query = select(MentorProfile).where(MentorProfile.programme_id == bindparam("programme_id"))
+    if shape.availability is None:
+        return query.where(false())
+    if shape.availability:
+        limit: BindParameter[int] = bindparam("pending_limit")
+        query = query.where(or_(*(sql_condition(a, limit) for a in shape.availability)))
+    if shape.languages:
         query = query.where(
             exists().where(
                 MentorLanguage.mentor_id == MentorProfile.id,
-                MentorLanguage.language_code.in_([c.lower() for c in flt.languages]),
+                MentorLanguage.language_code.in_(bindparam("languages", expanding=True)),
             )
         )
-    if flt.field_ids:
+    if shape.fields:
         query = query.where(
             exists().where(
-                MentorField.mentor_id == MentorProfile.id, MentorField.field_id.in_(flt.field_ids)
+                MentorField.mentor_id == MentorProfile.id,
+                MentorField.field_id.in_(bindparam("field_ids", expanding=True)),
             )
         )
-    if flt.degree_level is not None:
+    if shape.degree_level:
         query = query.where(
             exists().where(
                 MentorDegreeLevel.mentor_id == MentorProfile.id,
-                MentorDegreeLevel.degree_level == flt.degree_level,
+                MentorDegreeLevel.degree_level == bindparam("degree_level"),
             )
         )
-    if flt.has_doctorate is not None:
-        query = query.where(MentorProfile.has_doctorate == flt.has_doctorate)
-    if flt.location is not None:
-        query = query.where(MentorProfile.location == flt.location)
-    if flt.remote_ok is not None:
-        query = query.where(MentorProfile.remote_ok == flt.remote_ok)
-    for word in _words(flt):
-        # Escaped, so "snake_case" or "100%" is searched for as written.
+    if shape.has_doctorate:
+        query = query.where(MentorProfile.has_doctorate == bindparam("has_doctorate"))
+    if shape.location:
+        query = query.where(MentorProfile.location == bindparam("location"))
+    if shape.remote_ok:
+        query = query.where(MentorProfile.remote_ok == bindparam("remote_ok"))
+    for n in range(shape.words):
+        word: BindParameter[str] = bindparam(f"word_{n}")
         query = query.where(
-            or_(*(func.lower(column).contains(word, autoescape=True) for column in SEARCHED))
+            or_(*(func.lower(column).contains(word, escape="/") for column in SEARCHED))
         )
     return query
 
@@ -232,12 +299,19 @@ async def search(
     viewer = can_search(viewer)
     programme = await programmes.resolve(session, viewer, programme_id, now=now)
     await check_filter(session, flt)
-    query = filter_query(programme, flt, listed_only=not viewer.is_coordinator)
+    shape = FilterShape.of(flt, listed_only=not viewer.is_coordinator)
     student = None
     if order is MentorOrder.FIT and viewer.role is Role.STUDENT:
         (student,) = await fit.students(session, [(viewer.user_id, programme.id)])
-    page = _page(query, first=first, after_id=after_id, student=student)
-    rows = (await session.execute(_with_what_cards_show(page, programme.id, student))).all()
+    score = fit.ScoreShape.of(student) if student is not None else None
+    values = {
+        **filter_values(programme, flt),
+        **fit.score_values(student),
+        "page_limit": first + 1,
+        "after_id": after_id,
+    }
+    statement = _page_statement(shape, score, after=after_id is not None)
+    rows = (await session.execute(statement, values)).all()
     # The programme's last event number, read in the same statement as the page: every event
     # up to it is reflected in the page, and a live update numbered after it is newer.
     seq = rows[0][0] or 0
@@ -248,7 +322,8 @@ async def search(
         total = 0
     else:
         # A page past the end has no row to carry the count: counted on its own.
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        everyone = filter_statement(shape).subquery()
+        total = await session.scalar(select(func.count()).select_from(everyone), values) or 0
     return Page(
         items=[row[1] for row in found[:first]],
         total_count=total,
@@ -261,41 +336,47 @@ async def search(
     )
 
 
-def _page(
-    query: Select[MentorProfile],
-    *,
-    first: int,
-    after_id: int | None,
-    student: fit.StudentSide | None = None,
+@lru_cache(maxsize=512)
+def _page_statement(
+    shape: FilterShape, score: fit.ScoreShape | None, *, after: bool
 ) -> Select[Any]:
-    """The ids of up to `first + 1` mentors after the cursor, and how many the filter picks in
-    all, in one statement so that the count always agrees with the page. With a student, the
+    """The statement of a page of mentors, built once for each shape of search; the values of
+    the search are its parameters."""
+    return _with_what_cards_show(_page(filter_statement(shape), score, after=after), score)
+
+
+def _page(
+    query: Select[MentorProfile], score: fit.ScoreShape | None, *, after: bool
+) -> Select[int, int, int]:
+    """The ids of up to `page_limit` mentors after the cursor, and how many the filter picks in
+    all, in one statement so that the count always agrees with the page. For a student, the
     best fit for them comes first (mentors who fit alike in the order they joined)."""
     total = func.count().over().label("total")
-    score = fit.sql_score(student).label("fit")
-    picked = query.with_only_columns(MentorProfile.id, total, score)
-    if after_id is None:
-        return picked.order_by(*_fit_first(score, student), MentorProfile.id).limit(first + 1)
+    fit_score = fit.sql_score(score).label("fit")
+    picked = query.with_only_columns(MentorProfile.id, total, fit_score)
+    limit = bindparam("page_limit", type_=Integer)
+    if not after:
+        return picked.order_by(*_fit_first(fit_score, score), MentorProfile.id).limit(limit)
     # The count takes in the mentors before the cursor too: the cursor applies outside it.
     everyone = picked.subquery()
-    after: ColumnElement[bool] = everyone.c.id > after_id
-    if student is not None:
+    after_id = bindparam("after_id", type_=Integer)
+    past: ColumnElement[bool] = everyone.c.id > after_id
+    if score is not None:
         # The cursor is the last mentor shown: the page goes on after their fit, read anew.
         last = aliased(MentorProfile)
-        theirs = select(fit.sql_score(student, last)).where(last.id == after_id)
+        theirs = select(fit.sql_score(score, last)).where(last.id == after_id)
         last_fit = theirs.scalar_subquery()
-        after = or_(everyone.c.fit < last_fit, and_(everyone.c.fit == last_fit, after))
-    return (
+        past = or_(everyone.c.fit < last_fit, and_(everyone.c.fit == last_fit, past))
+    statement: Select[int, int, int] = (
         select(everyone.c.id, everyone.c.total, everyone.c.fit)
-        .where(after)
-        .order_by(*_fit_first(everyone.c.fit, student), everyone.c.id)
-        .limit(first + 1)
+        .where(past)
+        .order_by(*_fit_first(everyone.c.fit, score), everyone.c.id)
+        .limit(limit)
     )
+    return statement
 
 
-def _with_what_cards_show(
-    page: Select[Any], programme_id: int, student: fit.StudentSide | None
-) -> Select[Any]:
+def _with_what_cards_show(page: Select[int, int, int], score: fit.ScoreShape | None) -> Select[Any]:
     """The page's mentors, with their languages, fields and degree levels, and the programme's
     last event number: one row for an empty page, with no mentor in it."""
     picked = page.subquery()
@@ -309,13 +390,13 @@ def _with_what_cards_show(
         .select_from(Programme)
         .outerjoin(picked, true())
         .outerjoin(MentorProfile, MentorProfile.id == picked.c.id)
-        .where(Programme.id == programme_id)
-        .order_by(*_fit_first(picked.c.fit, student), picked.c.id)
+        .where(Programme.id == bindparam("programme_id"))
+        .order_by(*_fit_first(picked.c.fit, score), picked.c.id)
     )
     return statement
 
 
 def _fit_first(
-    score: ColumnElement[int], student: fit.StudentSide | None
+    score: ColumnElement[int], student: fit.ScoreShape | None
 ) -> list[ColumnElement[int]]:
     return [] if student is None else [score.desc()]

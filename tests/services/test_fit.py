@@ -164,7 +164,12 @@ async def test_the_search_scores_every_mentor_as_the_cards_do(
         ]
         disagreements = []
         for side in students:
-            query = select(MentorProfile.id, fit.sql_score(side)).where(MentorProfile.id.in_(ids))
+            score = fit.sql_score(fit.ScoreShape.of(side))
+            query = (
+                select(MentorProfile.id, score)
+                .where(MentorProfile.id.in_(ids))
+                .params(fit.score_values(side))
+            )
             by_sql = dict((await session.execute(query)).all())
             in_memory = {i: fit.fit(side, sides[i]).score for i in ids}
             if by_sql != in_memory:
