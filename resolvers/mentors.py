@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import strawberry
 
+from db import models
 from schema import ids, pagination
 from schema.context import Info
 from schema.enums import MentorOrder
 from schema.inputs import MentorFilter, MentorProfileInput
 from schema.permissions import IsAuthenticated, IsCoordinator
 from schema.running import read, run
-from schema.types import Mentor, MentorConnection, ProfileGap
+from schema.types import Mentor, MentorConnection, OnHand, ProfileGap
 from services import mentor_hiding, mentors, search
 
 
@@ -74,9 +75,14 @@ class MentorQuery:
                 # Nor a second read of the student the order was for, by each card's fit.
                 key = (info.context.viewer.user_id, page.programme.id)
                 loaders.student_fit.prime(key, page.student)
+        limit = page.programme.mentor_pending_limit if page.programme else 0
+
+        def card(row: models.MentorProfile) -> Mentor:
+            return Mentor.from_row(row, OnHand(page.choices[row.id], limit))
+
         return MentorConnection.of(
             page.items,
-            Mentor.from_row,
+            card,
             total_count=page.total_count,
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,

@@ -3,8 +3,9 @@ results costs a constant number of statements."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 import strawberry
 from strawberry import relay
@@ -28,6 +29,7 @@ from services import (
     expiry,
     fit,
     identity_checks,
+    loader_reads,
     mentor_hiding,
     personal_data,
     programmes,
@@ -137,6 +139,13 @@ class MentorFit:
     )
 
 
+class OnHand(NamedTuple):
+    """What a page of mentors read with each mentor (services/search.py)."""
+
+    choices: loader_reads.MentorChoices
+    pending_limit: int
+
+
 @strawberry.type(description="A mentor's profile. Date of birth is never part of it.")
 class Mentor(relay.Node):
     id: relay.NodeID[int]
@@ -154,9 +163,10 @@ class Mentor(relay.Node):
     accepted_count: int
     status: ProfileStatus
     row: strawberry.Private[models.MentorProfile]
+    on_hand: strawberry.Private[OnHand | None] = None
 
     @classmethod
-    def from_row(cls, row: models.MentorProfile) -> Mentor:
+    def from_row(cls, row: models.MentorProfile, on_hand: OnHand | None = None) -> Mentor:
         return cls(
             id=row.id,
             display_name=row.display_name,
@@ -173,6 +183,7 @@ class Mentor(relay.Node):
             accepted_count=row.accepted_count,
             status=row.status,
             row=row,
+            on_hand=on_hand,
         )
 
     @strawberry.field(
@@ -187,19 +198,37 @@ class Mentor(relay.Node):
     def remaining_capacity(self) -> int:
         return MentorState.of(self.row).remaining
 
-    @strawberry.field
-    async def availability(self, info: Info) -> Availability:
+    # Read with a page of mentors (`on_hand`), these are served as they are; otherwise, loaded.
+    @strawberry.field(graphql_type=Availability)
+    def availability(self, info: Info) -> Availability | Awaitable[Availability]:
+        if self.on_hand is not None:
+            return MentorState.of(self.row).availability(self.on_hand.pending_limit)
+        return self._availability(info)
+
+    async def _availability(self, info: Info) -> Availability:
         programme = await info.context.loaders.programme.load(self.row.programme_id)
         assert programme is not None
         return MentorState.of(self.row).availability(programme.mentor_pending_limit)
 
-    @strawberry.field(description="Languages the mentor is willing to mentor in.")
-    async def languages(self, info: Info) -> list[Language]:
+    @strawberry.field(
+        description="Languages the mentor is willing to mentor in.", graphql_type=list[Language]
+    )
+    def languages(self, info: Info) -> list[Language] | Awaitable[list[Language]]:
+        if self.on_hand is not None:
+            return [Language.from_row(r) for r in self.on_hand.choices.languages]
+        return self._languages(info)
+
+    async def _languages(self, info: Info) -> list[Language]:
         rows = await info.context.loaders.mentor_languages.load(self.row.id)
         return [Language.from_row(r) for r in rows]
 
-    @strawberry.field(description="Fields of study the mentor suits.")
-    async def fields(self, info: Info) -> list[Field]:
+    @strawberry.field(description="Fields of study the mentor suits.", graphql_type=list[Field])
+    def fields(self, info: Info) -> list[Field] | Awaitable[list[Field]]:
+        if self.on_hand is not None:
+            return [Field.from_row(r) for r in self.on_hand.choices.fields]
+        return self._fields(info)
+
+    async def _fields(self, info: Info) -> list[Field]:
         rows = await info.context.loaders.mentor_fields.load(self.row.id)
         return [Field.from_row(r) for r in rows]
 
