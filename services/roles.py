@@ -82,17 +82,19 @@ async def grant(
     roles: frozenset[Role],
     *,
     now: datetime,
-) -> None:
+) -> frozenset[Role]:
     """Make `source` grant the person exactly `roles`: what it granted before and no longer
-    does is dropped. A role a coordinator removed stays removed, though the source names it."""
+    does is dropped. A role a coordinator removed stays removed, though the source names it.
+    Every role the person then holds, from any source (`held`, without reading it again)."""
     rows = list(
         await session.execute(
-            select(UserRole.role, UserRole.removed_at).where(
-                UserRole.user_id == user_id, UserRole.source == source
+            select(UserRole.role, UserRole.source, UserRole.removed_at).where(
+                UserRole.user_id == user_id
             )
         )
     )
-    stale = [role for role, removed_at in rows if role not in roles and removed_at is None]
+    theirs = [(role, removed_at) for role, from_, removed_at in rows if from_ == source]
+    stale = [role for role, removed_at in theirs if role not in roles and removed_at is None]
     if stale:
         await session.execute(
             delete(UserRole)
@@ -103,9 +105,16 @@ async def grant(
             )
             .execution_options(synchronize_session=False)
         )
-    known = {role for role, _ in rows}
-    for role in ordered(roles - known):
+    known = {role for role, _ in theirs}
+    new = ordered(roles - known)
+    for role in new:
         await _insert(session, user_id, role, source, now)
+    kept = {
+        role
+        for role, from_, removed_at in rows
+        if removed_at is None and not (from_ == source and role in stale)
+    }
+    return frozenset(kept | set(new))
 
 
 async def _insert(

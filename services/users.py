@@ -49,16 +49,21 @@ async def sign_in_as(session: AsyncSession, identity: Identity, *, now: datetime
     other sources grant, and COORDINATOR once an open invitation matches their verified email.
     Someone who would hold no role is refused, as is a sign-in from before an erasure (it would
     bring the person back, or write onto the erased record)."""
-    erased_at = await session.scalar(
-        select(func.max(User.erased_at)).where(
-            User.erased_subject_digest == subject_digest(identity.subject)
-        )
+    # One statement for a person signing in again: their row, and when their subject's data
+    # was last erased (a token from before that erasure is refused).
+    erased = (
+        select(func.max(User.erased_at))
+        .where(User.erased_subject_digest == subject_digest(identity.subject))
+        .scalar_subquery()
     )
+    found = (
+        await session.execute(select(User, erased).where(User.subject == identity.subject))
+    ).first()
+    user, erased_at = found if found is not None else (None, await session.scalar(select(erased)))
     issued_at = identity.issued_at
     if erased_at is not None and (issued_at is None or issued_at < erased_at + CLOCK_SKEW):
         raise signed_out()
     verified_email = identity.email if identity.email_verified else ""
-    user = await session.scalar(select(User).where(User.subject == identity.subject))
     if user is None:
         invited = bool(verified_email) and (
             await roles.open_invitation(session, verified_email) is not None
@@ -69,10 +74,9 @@ async def sign_in_as(session: AsyncSession, identity: Identity, *, now: datetime
         user = await _create(session, identity, first, now)
     if user.erased_at is not None:
         raise signed_out()
-    await roles.grant(session, user.id, identity.source, identity.roles, now=now)
-    if verified_email:
-        await roles.accept_invitation(session, user.id, verified_email, now=now)
-    held = await roles.held(session, user.id)
+    held = await roles.grant(session, user.id, identity.source, identity.roles, now=now)
+    if verified_email and await roles.accept_invitation(session, user.id, verified_email, now=now):
+        held = await roles.held(session, user.id)
     role = roles.default_role(held, user.role)
     if role is None:
         raise no_role()

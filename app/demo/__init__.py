@@ -159,6 +159,7 @@ async def seed(
 
             bar.stage(f"Writing {len(rows.users):,} users")
             await _insert(conn, "users", rows.users)
+            await _insert(conn, "user_roles", rows.user_roles)
             bar.done()
 
             bar.stage(f"Writing {len(rows.mentors) + len(rows.students):,} profiles")

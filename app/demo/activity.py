@@ -18,11 +18,13 @@ from app.demo.words import HELP, MESSAGES, REJECTION_REASONS, moment
 from db.models import DegreeLevel, ProfileStatus, Programme, RequestStatus, Role
 from services.availability import LISTED, Availability, availability
 from services.requests import MENTOR_FULL_REASON
+from services.roles import RoleSource
 
 
 @dataclass(slots=True)
 class Rows:
     users: list[dict[str, Any]] = field(default_factory=list)
+    user_roles: list[dict[str, Any]] = field(default_factory=list)
     mentors: list[dict[str, Any]] = field(default_factory=list)
     mentor_languages: list[dict[str, Any]] = field(default_factory=list)
     mentor_fields: list[dict[str, Any]] = field(default_factory=list)
@@ -285,6 +287,15 @@ class Activity:
                         "name": name,
                         "email": email,
                         "created_at": at,
+                    }
+                )
+                # What their development token granted when they signed up.
+                rows.user_roles.append(
+                    {
+                        "user_id": person.user_id,
+                        "role": role,
+                        "source": RoleSource.TOKEN,
+                        "granted_at": at,
                     }
                 )
 

@@ -58,6 +58,13 @@ async def test_the_demo_programme_obeys_every_rule(backend: str, tmp_path: Path)
             s=DEMO_SUBJECTS["student"],
         )
         assert [tuple(r) for r in student] == [(0, False)]
+        # Everyone holds the role their profile needs, as their sign-up's token granted it.
+        roleless = await _rows(
+            engine,
+            "SELECT u.subject FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_roles r"
+            " WHERE r.user_id = u.id AND r.role = u.role AND r.removed_at IS NULL)",
+        )
+        assert roleless == []
 
 
 async def test_seeding_says_what_it_made_and_seeding_if_empty_adds_nothing(
