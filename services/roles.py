@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -135,6 +135,11 @@ def _open(address: str) -> Any:
         & CoordinatorInvite.accepted_at.is_(None)
         & CoordinatorInvite.revoked_at.is_(None)
     )
+
+
+def invitation_waits(email: str) -> ColumnElement[bool]:
+    """Whether an invitation to this (verified) address is open, as a column."""
+    return exists().where(_open(email.casefold()))
 
 
 async def open_invitation(session: AsyncSession, email: str) -> CoordinatorInvite | None:

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,33 +49,36 @@ async def sign_in_as(session: AsyncSession, identity: Identity, *, now: datetime
     other sources grant, and COORDINATOR once an open invitation matches their verified email.
     Someone who would hold no role is refused, as is a sign-in from before an erasure (it would
     bring the person back, or write onto the erased record)."""
-    # One statement for a person signing in again: their row, and when their subject's data
-    # was last erased (a token from before that erasure is refused).
+    # One statement for a person signing in again: their row, when their subject's data was
+    # last erased (a token from before that erasure is refused), and whether an invitation
+    # waits for their verified address.
+    verified_email = identity.email if identity.email_verified else ""
     erased = (
         select(func.max(User.erased_at))
         .where(User.erased_subject_digest == subject_digest(identity.subject))
         .scalar_subquery()
     )
+    invited = roles.invitation_waits(verified_email) if verified_email else false()
     found = (
-        await session.execute(select(User, erased).where(User.subject == identity.subject))
+        await session.execute(select(User, erased, invited).where(User.subject == identity.subject))
     ).first()
-    user, erased_at = found if found is not None else (None, await session.scalar(select(erased)))
+    if found is not None:
+        user, erased_at, invitation = found
+    else:
+        user = None
+        erased_at, invitation = (await session.execute(select(erased, invited))).one()
     issued_at = identity.issued_at
     if erased_at is not None and (issued_at is None or issued_at < erased_at + CLOCK_SKEW):
         raise signed_out()
-    verified_email = identity.email if identity.email_verified else ""
     if user is None:
-        invited = bool(verified_email) and (
-            await roles.open_invitation(session, verified_email) is not None
-        )
-        first = roles.default_role(identity.roles | _coordinator_if(invited), None)
+        first = roles.default_role(identity.roles | _coordinator_if(invitation), None)
         if first is None:
             raise no_role()
         user = await _create(session, identity, first, now)
     if user.erased_at is not None:
         raise signed_out()
     held = await roles.grant(session, user.id, identity.source, identity.roles, now=now)
-    if verified_email and await roles.accept_invitation(session, user.id, verified_email, now=now):
+    if invitation and await roles.accept_invitation(session, user.id, verified_email, now=now):
         held = await roles.held(session, user.id)
     role = roles.default_role(held, user.role)
     if role is None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.settings import RoleRule
@@ -247,3 +247,23 @@ async def test_two_coordinators_removing_each_other_at_once_leave_one(
     assert len(left) == 1
     assert left[0].cannot_remove is not None
     assert "the only coordinator left" in left[0].cannot_remove
+
+
+async def test_signing_in_again_with_nothing_changed_reads_twice_and_writes_nothing(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """Each new bearer token signs its person in: a live page's many connections must not each
+    cost a write, nor more reads than the person's row and roles."""
+    first = await sign_in(sessions, university({"affiliation": "student", "groups": []}))
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        again = await sign_in(sessions, university({"affiliation": "student", "groups": []}))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert again == first
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["SELECT", "SELECT"]
