@@ -396,7 +396,5 @@ def _with_what_cards_show(page: Select[int, int, int], score: fit.ScoreShape | N
     return statement
 
 
-def _fit_first(
-    score: ColumnElement[int], student: fit.ScoreShape | None
-) -> list[ColumnElement[int]]:
-    return [] if student is None else [score.desc()]
+def _fit_first(score: ColumnElement[int], shape: fit.ScoreShape | None) -> list[ColumnElement[int]]:
+    return [] if shape is None else [score.desc()]
