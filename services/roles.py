@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from db.models import CoordinatorInvite, Role, UserRole
 
@@ -86,13 +88,7 @@ async def grant(
     """Make `source` grant the person exactly `roles`: what it granted before and no longer
     does is dropped. A role a coordinator removed stays removed, though the source names it.
     Every role the person then holds, from any source (`held`, without reading it again)."""
-    rows = list(
-        await session.execute(
-            select(UserRole.role, UserRole.source, UserRole.removed_at).where(
-                UserRole.user_id == user_id
-            )
-        )
-    )
+    rows = list(await session.execute(_every_grant(), {"user_id": user_id}))
     theirs = [(role, removed_at) for role, from_, removed_at in rows if from_ == source]
     stale = [role for role, removed_at in theirs if role not in roles and removed_at is None]
     if stale:
@@ -117,6 +113,14 @@ async def grant(
     return frozenset(kept | set(new))
 
 
+@cache
+def _every_grant() -> Select[Role, str, datetime | None]:
+    # Built once: every sign-in runs it.
+    return select(UserRole.role, UserRole.source, UserRole.removed_at).where(
+        UserRole.user_id == bindparam("user_id")
+    )
+
+
 async def _insert(
     session: AsyncSession, user_id: int, role: Role, source: str, now: datetime
 ) -> None:
@@ -129,7 +133,7 @@ async def _insert(
         pass
 
 
-def _open(address: str) -> Any:
+def _open(address: str | BindParameter[str]) -> Any:
     return (
         (CoordinatorInvite.email == address)
         & CoordinatorInvite.accepted_at.is_(None)
@@ -137,15 +141,20 @@ def _open(address: str) -> Any:
     )
 
 
-def invitation_waits(email: str) -> ColumnElement[bool]:
-    """Whether an invitation to this (verified) address is open, as a column."""
-    return exists().where(_open(email.casefold()))
+def invitation_waits(address: BindParameter[str]) -> ColumnElement[bool]:
+    """Whether an invitation to an address is open, as a column; the address is a parameter,
+    whose value is `invited_address` of the (verified) email."""
+    return exists().where(_open(address))
+
+
+def invited_address(email: str) -> str:
+    return email.casefold()
 
 
 async def open_invitation(session: AsyncSession, email: str) -> CoordinatorInvite | None:
     """The invitation waiting for this address (compared case-folded), if one is open."""
     found: CoordinatorInvite | None = await session.scalar(
-        select(CoordinatorInvite).where(_open(email.casefold()))
+        select(CoordinatorInvite).where(_open(invited_address(email)))
     )
     return found
 
@@ -159,7 +168,7 @@ async def accept_invitation(
         return False
     accepted = await session.scalar(
         update(CoordinatorInvite)
-        .where(_open(email.casefold()))
+        .where(_open(invited_address(email)))
         .values(accepted_at=now, accepted_by_id=user_id)
         .returning(CoordinatorInvite.id)
         .execution_options(synchronize_session=False)

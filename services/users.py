@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import false, func, select
+from sqlalchemy import Select, bindparam, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,20 +54,18 @@ async def sign_in_as(session: AsyncSession, identity: Identity, *, now: datetime
     # last erased (a token from before that erasure is refused), and whether an invitation
     # waits for their verified address.
     verified_email = identity.email if identity.email_verified else ""
-    erased = (
-        select(func.max(User.erased_at))
-        .where(User.erased_subject_digest == subject_digest(identity.subject))
-        .scalar_subquery()
-    )
-    invited = roles.invitation_waits(verified_email) if verified_email else false()
-    found = (
-        await session.execute(select(User, erased, invited).where(User.subject == identity.subject))
-    ).first()
+    values = {
+        "subject": identity.subject,
+        "digest": subject_digest(identity.subject),
+        "address": roles.invited_address(verified_email),
+    }
+    returning, first_time = _sign_in_reads(invitable=bool(verified_email))
+    found = (await session.execute(returning, values)).first()
     if found is not None:
         user, erased_at, invitation = found
     else:
         user = None
-        erased_at, invitation = (await session.execute(select(erased, invited))).one()
+        erased_at, invitation = (await session.execute(first_time, values)).one()
     issued_at = identity.issued_at
     if erased_at is not None and (issued_at is None or issued_at < erased_at + CLOCK_SKEW):
         raise signed_out()
@@ -88,6 +87,23 @@ async def sign_in_as(session: AsyncSession, identity: Identity, *, now: datetime
         user.role, user.name, user.email = role, name, identity.email
     await session.flush()
     return Viewer(user_id=user.id, role=role, name=user.name, email=user.email, roles=held)
+
+
+@cache
+def _sign_in_reads(
+    *, invitable: bool
+) -> tuple[Select[User, datetime | None, bool], Select[datetime | None, bool]]:
+    """The statements `sign_in_as` reads with, built once (every sign-in runs them): a person's
+    row with their subject's last erasure and whether an invitation waits for their address;
+    without the row, for someone new."""
+    erased = (
+        select(func.max(User.erased_at))
+        .where(User.erased_subject_digest == bindparam("digest"))
+        .scalar_subquery()
+    )
+    invited = roles.invitation_waits(bindparam("address")) if invitable else false()
+    returning = select(User, erased, invited).where(User.subject == bindparam("subject"))
+    return returning, select(erased, invited)
 
 
 def _coordinator_if(invited: bool) -> frozenset[Role]:
