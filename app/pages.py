@@ -1,6 +1,7 @@
-"""The web pages' HTML. Most pages are whole files; the console's sections share one shell
-(console-shell.html: the head, top bar, section nav, gate and alerts), and each section's file
-holds only its title and what goes inside the console's `#app`."""
+"""The web pages' HTML. The mentor's and the student's pages are whole files; the console's
+sections, its overview (/dashboard) among them, share one shell (console-shell.html: the head,
+top bar, section nav, gate and alerts), and each section's file holds only its title and what
+goes inside the console's `#app`."""
 
 from __future__ import annotations
 
