@@ -50,7 +50,8 @@ Choice = TypeVar("Choice", LanguageChoice, FieldChoice)
 
 
 def by_name(choices: Iterable[Choice]) -> list[Choice]:
-    """A profile's languages and fields are listed by name."""
+    """A profile's languages and fields are listed by name (compared as written, so alike on
+    every database whatever its collation)."""
     return sorted(choices, key=lambda choice: choice.name)
 
 
