@@ -60,9 +60,11 @@ PAGES = {
 
 
 def _page(path: Path) -> Callable[[Request], Awaitable[Response]]:
+    html = page_html(path)  # put together once, when the app is built, not per request
+
     async def serve(request: Request) -> Response:
         policy = page_policy(request.headers.get("host", ""))
-        return HTMLResponse(page_html(path), headers={"content-security-policy": policy})
+        return HTMLResponse(html, headers={"content-security-policy": policy})
 
     return serve
 

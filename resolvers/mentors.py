@@ -68,14 +68,13 @@ class MentorQuery:
             loaders.mentor_languages.prime(mentor_id, choices.languages)
             loaders.mentor_fields.prime(mentor_id, choices.fields)
             loaders.mentor_degree_levels.prime(mentor_id, choices.degree_levels)
-        if page.programme is not None:
-            # Each mentor's availability needs it: no second load of the same row.
-            loaders.programme.prime(page.programme.id, page.programme)
-            if page.student is not None and info.context.viewer is not None:
-                # Nor a second read of the student the order was for, by each card's fit.
-                key = (info.context.viewer.user_id, page.programme.id)
-                loaders.student_fit.prime(key, page.student)
-        limit = page.programme.mentor_pending_limit if page.programme else 0
+        # Each card's `programme` reads it: no second load of the same row.
+        loaders.programme.prime(page.programme.id, page.programme)
+        if page.student is not None and info.context.viewer is not None:
+            # Nor a second read of the student the order was for, by each card's fit.
+            key = (info.context.viewer.user_id, page.programme.id)
+            loaders.student_fit.prime(key, page.student)
+        limit = page.programme.mentor_pending_limit
 
         def card(row: models.MentorProfile) -> Mentor:
             return Mentor.from_row(row, OnHand(page.choices[row.id], limit))

@@ -80,8 +80,8 @@ class Page:
     # Each mentor's languages, fields and degree levels, read with the page.
     choices: dict[int, loader_reads.MentorChoices]
     has_next_page: bool
-    has_previous_page: bool = False
-    programme: Programme | None = None  # the programme searched, already loaded
+    has_previous_page: bool
+    programme: Programme  # the programme searched, already loaded
     seq: int = 0  # the programme's events up to this one are reflected in the page
     student: fit.StudentSide | None = None  # the student a FIT order was for, already read
 
