@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Event, Programme
@@ -88,6 +88,15 @@ def discard(session: AsyncSession) -> None:
     session.info.pop(_PENDING_KEY, None)
 
 
+# A programme's next event numbers, taken under its row's lock (held to commit).
+_TAKE_SEQS = (
+    update(Programme)
+    .where(Programme.id == bindparam("programme_id"))
+    .values(event_seq=Programme.event_seq + bindparam("count"))
+    .returning(Programme.event_seq)
+)
+
+
 async def write_pending(session: AsyncSession) -> list[RecordedEvent]:
     """Number and insert the operation's events. Taking the programme row's lock last, and
     holding it to commit, makes sequence order equal commit order: a reader that has seen
@@ -99,26 +108,26 @@ async def write_pending(session: AsyncSession) -> list[RecordedEvent]:
     for programme_id in sorted({p.programme_id for p in pending}):
         batch = [p for p in pending if p.programme_id == programme_id]
         last = (
-            await session.execute(
-                update(Programme)
-                .where(Programme.id == programme_id)
-                .values(event_seq=Programme.event_seq + len(batch))
-                .returning(Programme.event_seq)
-            )
+            await session.execute(_TAKE_SEQS, {"programme_id": programme_id, "count": len(batch)})
         ).scalar_one()
         first = last - len(batch) + 1
-        for offset, p in enumerate(batch):
-            event = RecordedEvent(programme_id, first + offset, p.kind, p.payload, p.at)
-            session.add(
-                Event(
-                    programme_id=programme_id,
-                    seq=event.seq,
-                    kind=event.kind,
-                    payload=event.payload,
-                    created_at=event.created_at,
-                )
-            )
-            written.append(event)
+        written += [
+            RecordedEvent(programme_id, first + offset, p.kind, p.payload, p.at)
+            for offset, p in enumerate(batch)
+        ]
+    await session.execute(
+        insert(Event),
+        [
+            {
+                "programme_id": e.programme_id,
+                "seq": e.seq,
+                "kind": e.kind,
+                "payload": e.payload,
+                "created_at": e.created_at,
+            }
+            for e in written
+        ],
+    )
     await session.flush()
     return written
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,25 +80,29 @@ def _record(
     events.record(session, request.programme_id, kind, payload, now=now)
 
 
+_LOCK_MENTOR = (
+    select(MentorProfile)
+    .where(MentorProfile.id == bindparam("mentor_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_RELOAD = (
+    select(MentorRequest)
+    .where(MentorRequest.id == bindparam("request_id"))
+    .execution_options(populate_existing=True)
+)
+
+
 async def lock_mentor(session: AsyncSession, mentor_id: int) -> MentorProfile:
     """The mentor's row, locked until the transaction ends, read afresh."""
-    mentor = await session.scalar(
-        select(MentorProfile)
-        .where(MentorProfile.id == mentor_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    mentor = await session.scalar(_LOCK_MENTOR, {"mentor_id": mentor_id})
     if mentor is None:
         raise not_found("mentor")
     return mentor
 
 
 async def _reload(session: AsyncSession, request_id: int) -> MentorRequest:
-    request = await session.scalar(
-        select(MentorRequest)
-        .where(MentorRequest.id == request_id)
-        .execution_options(populate_existing=True)
-    )
+    request = await session.scalar(_RELOAD, {"request_id": request_id})
     if request is None:
         raise not_found("request")
     return request
@@ -112,6 +116,72 @@ def _not_pending(request: MentorRequest) -> DomainError:
     )
 
 
+# What a student's request needs to know, read in one statement: the mentor, the student's
+# profile in the mentor's programme (if any), whether the mentor takes the student's degree
+# level, and an earlier request of the pair that still counts. Built once, run with the ids.
+_SENDING = (
+    select(
+        MentorProfile,
+        StudentProfile,
+        exists()
+        .where(
+            MentorDegreeLevel.mentor_id == MentorProfile.id,
+            MentorDegreeLevel.degree_level == StudentProfile.degree_level,
+        )
+        .label("takes_level"),
+        select(MentorRequest.status)
+        .where(
+            MentorRequest.mentor_id == MentorProfile.id,
+            MentorRequest.student_id == StudentProfile.id,
+            MentorRequest.status.in_(ONE_PER_PAIR),
+        )
+        .limit(1)
+        .scalar_subquery()
+        .label("earlier"),
+    )
+    .outerjoin(
+        StudentProfile,
+        and_(
+            StudentProfile.programme_id == MentorProfile.programme_id,
+            StudentProfile.user_id == bindparam("user_id"),
+        ),
+    )
+    .where(MentorProfile.id == bindparam("mentor_id"))
+)
+# The guards: each takes a slot only while the rule allows it, and says what it left.
+_TAKE_MENTOR_SLOT = (
+    update(MentorProfile)
+    .where(
+        MentorProfile.id == bindparam("mentor_id"),
+        MentorProfile.status == ProfileStatus.PUBLISHED,
+        MentorProfile.accepted_count < MentorProfile.capacity,
+        MentorProfile.pending_count < bindparam("limit"),
+    )
+    .values(pending_count=MentorProfile.pending_count + 1)
+    .returning(
+        MentorProfile.status,
+        MentorProfile.capacity,
+        MentorProfile.accepted_count,
+        MentorProfile.pending_count,
+    )
+    .execution_options(synchronize_session=False)
+)
+_TAKE_STUDENT_SLOT = (
+    update(StudentProfile)
+    .where(
+        StudentProfile.id == bindparam("student_id"),
+        StudentProfile.matched.is_(False),
+        StudentProfile.pending_count < bindparam("limit"),
+        # The degree level checked before is still the student's.
+        StudentProfile.degree_level == bindparam("level"),
+    )
+    .values(pending_count=StudentProfile.pending_count + 1)
+    .returning(StudentProfile.id)
+    .execution_options(synchronize_session=False)
+)
+_NEW_REQUEST = insert(MentorRequest).returning(MentorRequest)
+
+
 async def send(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -122,65 +192,32 @@ async def send(
 ) -> MentorRequest:
     viewer = require_role(viewer, Role.STUDENT)
     message = free_text(message, field="message", max_length=MAX_MESSAGE)
-    mentor = await session.get(MentorProfile, mentor_id)
-    if mentor is None:
+    found = (
+        await session.execute(_SENDING, {"mentor_id": mentor_id, "user_id": viewer.user_id})
+    ).one_or_none()
+    if found is None:
         raise not_found("mentor")
+    mentor, student, takes_level, earlier = found
     programme = await programmes.get(session, mentor.programme_id)
     programmes.require_open(programme, Phase.STUDENT_REQUESTS, now)
-    student = await session.scalar(
-        select(StudentProfile).where(
-            StudentProfile.programme_id == programme.id, StudentProfile.user_id == viewer.user_id
-        )
-    )
     if student is None:
         raise DomainError(
             ErrorCode.PROFILE_REQUIRED,
             "Fill in your student profile (degree level and field) before asking for a mentor.",
         )
     _check_student_free(student, programme)
-    takes_level = await session.scalar(
-        select(
-            exists().where(
-                MentorDegreeLevel.mentor_id == mentor.id,
-                MentorDegreeLevel.degree_level == student.degree_level,
-            )
-        )
-    )
     if mentor.status is ProfileStatus.PUBLISHED and not takes_level:
         level = "doctoral" if student.degree_level.value == "DOCTORAL" else "master's"
         raise DomainError(
             ErrorCode.DEGREE_LEVEL_MISMATCH,
             f"{mentor.display_name} does not mentor {level} students; choose a mentor who does.",
         )
-    earlier = await session.scalar(
-        select(MentorRequest.status).where(
-            MentorRequest.mentor_id == mentor.id,
-            MentorRequest.student_id == student.id,
-            MentorRequest.status.in_(ONE_PER_PAIR),
-        )
-    )
     if earlier is not None:
-        raise _already_asked(mentor, earlier)
+        raise _already_asked(mentor, RequestStatus(earlier))
 
     limit = programme.mentor_pending_limit
     taken = (
-        await session.execute(
-            update(MentorProfile)
-            .where(
-                MentorProfile.id == mentor.id,
-                MentorProfile.status == ProfileStatus.PUBLISHED,
-                MentorProfile.accepted_count < MentorProfile.capacity,
-                MentorProfile.pending_count < limit,
-            )
-            .values(pending_count=MentorProfile.pending_count + 1)
-            .returning(
-                MentorProfile.status,
-                MentorProfile.capacity,
-                MentorProfile.accepted_count,
-                MentorProfile.pending_count,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        await session.execute(_TAKE_MENTOR_SLOT, {"mentor_id": mentor.id, "limit": limit})
     ).one_or_none()
     if taken is None:
         raise await _why_unavailable(session, mentor.id, limit)
@@ -189,17 +226,12 @@ async def send(
     before = replace(after, pending=after.pending - 1)
     claimed = (
         await session.execute(
-            update(StudentProfile)
-            .where(
-                StudentProfile.id == student.id,
-                StudentProfile.matched.is_(False),
-                StudentProfile.pending_count < programme.student_pending_limit,
-                # The degree level checked above is still the student's.
-                StudentProfile.degree_level == student.degree_level,
-            )
-            .values(pending_count=StudentProfile.pending_count + 1)
-            .returning(StudentProfile.id)
-            .execution_options(synchronize_session=False)
+            _TAKE_STUDENT_SLOT,
+            {
+                "student_id": student.id,
+                "limit": programme.student_pending_limit,
+                "level": student.degree_level,
+            },
         )
     ).scalar_one_or_none()
     if claimed is None:
@@ -207,17 +239,20 @@ async def send(
         _check_student_free(await _refresh_student(session, student.id), programme)
         raise DomainError(ErrorCode.CONFLICT, "Your request could not be sent; try again.")
 
-    request = MentorRequest(
-        programme_id=programme.id,
-        student_id=student.id,
-        mentor_id=mentor.id,
-        status=RequestStatus.PENDING,
-        message=message,
-        created_at=now,
-    )
-    session.add(request)
     try:
-        await session.flush()
+        request = (
+            await session.scalars(
+                _NEW_REQUEST,
+                {
+                    "programme_id": programme.id,
+                    "student_id": student.id,
+                    "mentor_id": mentor.id,
+                    "status": RequestStatus.PENDING,
+                    "message": message,
+                    "created_at": now,
+                },
+            )
+        ).one()
     except IntegrityError as error:  # the same pair, sent twice at once
         raise _already_asked(mentor, RequestStatus.PENDING) from error
     _record(
@@ -289,24 +324,26 @@ async def _why_unavailable(session: AsyncSession, mentor_id: int, limit: int) ->
             )
 
 
+# A request with whose it is: its mentor's and its student's accounts.
+_DECIDING = (
+    select(MentorRequest, MentorProfile.user_id, StudentProfile.user_id)
+    .join(MentorProfile, MentorProfile.id == MentorRequest.mentor_id)
+    .join(StudentProfile, StudentProfile.id == MentorRequest.student_id)
+    .where(MentorRequest.id == bindparam("request_id"))
+)
+
+
 async def _load_for_decision(
     session: AsyncSession, viewer: Viewer | None, request_id: int, *, as_student: bool = False
 ) -> tuple[MentorRequest, Viewer]:
     viewer = require_role(viewer, Role.STUDENT if as_student else Role.MENTOR, Role.COORDINATOR)
-    request = await session.get(MentorRequest, request_id)
-    if request is None:
+    found = (await session.execute(_DECIDING, {"request_id": request_id})).one_or_none()
+    if found is None:
         raise not_found("request")
+    request, mentor_user_id, student_user_id = found
     if viewer.is_coordinator:
         return request, viewer
-    if as_student:
-        owner = await session.scalar(
-            select(StudentProfile.user_id).where(StudentProfile.id == request.student_id)
-        )
-    else:
-        owner = await session.scalar(
-            select(MentorProfile.user_id).where(MentorProfile.id == request.mentor_id)
-        )
-    if owner != viewer.user_id:
+    if (student_user_id if as_student else mentor_user_id) != viewer.user_id:
         raise not_found("request")
     return request, viewer
 
@@ -330,25 +367,20 @@ async def accept(
     mentor = await lock_mentor(session, request.mentor_id)
     before = MentorState.of(mentor)
     moved = await _transition(session, request.id, RequestStatus.ACCEPTED, None, now)
-    if not moved:
+    if moved is None:
         request = await _reload(session, request.id)
         if request.status is RequestStatus.ACCEPTED:
             return request  # the same accept, sent again: one transition only
         raise _not_pending(request)
+    request = moved
     if mentor.accepted_count >= mentor.capacity:
         raise DomainError(ErrorCode.MENTOR_FULL, "You have no room for another mentee.")
     mentor.accepted_count += 1
     mentor.pending_count -= 1
-    matched = (
-        await session.execute(
-            update(StudentProfile)
-            .where(StudentProfile.id == request.student_id, StudentProfile.matched.is_(False))
-            .values(pending_count=StudentProfile.pending_count - 1, matched=True)
-            .returning(StudentProfile.id)
-            .execution_options(synchronize_session=False)
-        )
-    ).scalar_one_or_none()
-    if matched is None:
+    student = (
+        await session.scalars(_MATCH_STUDENT, {"student_id": request.student_id})
+    ).one_or_none()
+    if student is None:
         raise DomainError(
             ErrorCode.STUDENT_ALREADY_MATCHED,
             "This student already has a mentor in this programme.",
@@ -362,9 +394,6 @@ async def accept(
             created_at=now,
         )
     )
-    await session.flush()
-    request = await _reload(session, request.id)
-    student = await _refresh_student(session, request.student_id)
     _record(
         session,
         request,
@@ -383,7 +412,8 @@ async def accept(
             now=now,
             status=RequestStatus.CLOSED_MENTOR_FULL,
         )
-    await _release_other_requests_of(session, student, programme, now=now)
+    if student.pending_count:
+        await _release_other_requests_of(session, student, programme, now=now)
     await session.flush()
     record_mentor_change(session, before, mentor, programme, now=now)
     await mail.request_accepted(
@@ -403,34 +433,49 @@ def _in_programme(programme: Programme, now: datetime) -> bool:
     return programmes.is_open(programme, Phase.PROGRAMME, now)
 
 
+_END_PENDING = (
+    update(MentorRequest)
+    .where(
+        MentorRequest.id == bindparam("request_id"),
+        MentorRequest.status == RequestStatus.PENDING,
+    )
+    .values(status=bindparam("to"), reason=bindparam("why"), decided_at=bindparam("at"))
+    .returning(MentorRequest)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+_RELEASE_STUDENT = (
+    update(StudentProfile)
+    .where(StudentProfile.id == bindparam("student_id"))
+    .values(pending_count=StudentProfile.pending_count - 1)
+    .returning(StudentProfile)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+_MATCH_STUDENT = (
+    update(StudentProfile)
+    .where(StudentProfile.id == bindparam("student_id"), StudentProfile.matched.is_(False))
+    .values(pending_count=StudentProfile.pending_count - 1, matched=True)
+    .returning(StudentProfile)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 async def _transition(
     session: AsyncSession,
     request_id: int,
     status: RequestStatus,
     reason: str | None,
     now: datetime,
-) -> bool:
-    moved = await session.execute(
-        update(MentorRequest)
-        .where(MentorRequest.id == request_id, MentorRequest.status == RequestStatus.PENDING)
-        .values(status=status, reason=reason, decided_at=now)
-        .returning(MentorRequest.id)
-        .execution_options(synchronize_session=False)
+) -> MentorRequest | None:
+    """The request, moved from pending to this status; None if it was no longer pending."""
+    moved = await session.scalars(
+        _END_PENDING, {"request_id": request_id, "to": status, "why": reason, "at": now}
     )
-    return moved.scalar_one_or_none() is not None
+    return moved.one_or_none()
 
 
 async def _release_student(session: AsyncSession, student_id: int) -> StudentProfile:
     """The student stops waiting on this request (their row lock comes after the mentor's)."""
-    return (
-        await session.execute(
-            update(StudentProfile)
-            .where(StudentProfile.id == student_id)
-            .values(pending_count=StudentProfile.pending_count - 1)
-            .returning(StudentProfile)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-    ).scalar_one()
+    return (await session.scalars(_RELEASE_STUDENT, {"student_id": student_id})).one()
 
 
 async def close_pending_for_mentor(
@@ -481,7 +526,7 @@ async def _release_other_requests_of(
     more than one pending request per student)."""
     others = list(
         await session.scalars(
-            select(MentorRequest.id)
+            select(MentorRequest)
             .where(
                 MentorRequest.student_id == student.id,
                 MentorRequest.status == RequestStatus.PENDING,
@@ -489,10 +534,10 @@ async def _release_other_requests_of(
             .order_by(MentorRequest.mentor_id)
         )
     )
-    for request_id in others:
+    for request in others:
         await _finish(
             session,
-            request_id,
+            request,
             RequestStatus.WITHDRAWN,
             "The student was matched with another mentor.",
             programme,
@@ -502,7 +547,7 @@ async def _release_other_requests_of(
 
 async def _finish(
     session: AsyncSession,
-    request_id: int,
+    request: MentorRequest,
     status: RequestStatus,
     reason: str | None,
     programme: Programme,
@@ -511,18 +556,17 @@ async def _finish(
     by_coordinator: bool = False,
 ) -> MentorRequest:
     """End a pending request without a match (reject, withdraw, expire), freeing both sides."""
-    request = await _reload(session, request_id)
     mentor = await lock_mentor(session, request.mentor_id)
     before = MentorState.of(mentor)
-    if not await _transition(session, request.id, status, reason, now):
+    moved = await _transition(session, request.id, status, reason, now)
+    if moved is None:
         request = await _reload(session, request.id)
         if request.status is status:
             return request
         raise _not_pending(request)
+    request = moved
     mentor.pending_count -= 1
     student = await _release_student(session, request.student_id)
-    await session.flush()
-    request = await _reload(session, request.id)
     _record(
         session,
         request,
@@ -564,7 +608,7 @@ async def reject(
     )
     return await _finish(
         session,
-        request.id,
+        request,
         RequestStatus.REJECTED,
         reason,
         programme,
@@ -587,7 +631,7 @@ async def withdraw(
     programme = await programmes.get(session, request.programme_id)
     return await _finish(
         session,
-        request.id,
+        request,
         RequestStatus.WITHDRAWN,
         None,
         programme,
@@ -602,7 +646,7 @@ async def expire(
     """Rule 9: an unanswered request lapses, releasing both sides (called by the expiry task)."""
     return await _finish(
         session,
-        request_id,
+        await _reload(session, request_id),
         RequestStatus.EXPIRED,
         "The mentor did not answer in time.",
         programme,

@@ -138,15 +138,18 @@ async def viewer_of(session: AsyncSession, user_id: int) -> Viewer:
     return Viewer(user_id=user.id, role=role, name=user.name, email=user.email, roles=held)
 
 
+_ERASED_AT = (
+    select(User.erased_at)
+    .where(User.id == bindparam("user_id"))
+    .with_for_update(read=True, key_share=True)
+)
+
+
 async def require_not_erased(session: AsyncSession, viewer: Viewer) -> None:
     """Refuse to act for a person erased meanwhile (a process may still hold their viewer).
     The row is locked until this transaction ends, so an erasure waits for this write and
     then erases it too, or this write waits for the erasure and is refused."""
-    erased_at = await session.scalar(
-        select(User.erased_at)
-        .where(User.id == viewer.user_id)
-        .with_for_update(read=True, key_share=True)
-    )
+    erased_at = await session.scalar(_ERASED_AT, {"user_id": viewer.user_id})
     if erased_at is not None:
         raise signed_out()
 
