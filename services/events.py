@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Event, Programme
+from db.models import Event, Programme, table_of
 
 _PENDING_KEY = "mentori.pending_events"
 
@@ -89,12 +89,14 @@ def discard(session: AsyncSession) -> None:
 
 
 # A programme's next event numbers, taken under its row's lock (held to commit).
+_PROGRAMMES = table_of(Programme).c
 _TAKE_SEQS = (
-    update(Programme)
-    .where(Programme.id == bindparam("programme_id"))
-    .values(event_seq=Programme.event_seq + bindparam("count"))
-    .returning(Programme.event_seq)
+    update(table_of(Programme))
+    .where(_PROGRAMMES.id == bindparam("programme_id"))
+    .values(event_seq=_PROGRAMMES.event_seq + bindparam("count"))
+    .returning(_PROGRAMMES.event_seq)
 )
+_INSERT_EVENTS = insert(table_of(Event))
 
 
 async def write_pending(session: AsyncSession) -> list[RecordedEvent]:
@@ -104,6 +106,9 @@ async def write_pending(session: AsyncSession) -> list[RecordedEvent]:
     pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return []
+    # Everything else the operation changed is written first: the programme's lock is held
+    # for as few round trips as can be (the numbers, the events, the commit).
+    await session.flush()
     written: list[RecordedEvent] = []
     for programme_id in sorted({p.programme_id for p in pending}):
         batch = [p for p in pending if p.programme_id == programme_id]
@@ -116,7 +121,7 @@ async def write_pending(session: AsyncSession) -> list[RecordedEvent]:
             for offset, p in enumerate(batch)
         ]
     await session.execute(
-        insert(Event),
+        _INSERT_EVENTS,
         [
             {
                 "programme_id": e.programme_id,
@@ -128,7 +133,6 @@ async def write_pending(session: AsyncSession) -> list[RecordedEvent]:
             for e in written
         ],
     )
-    await session.flush()
     return written
 
 

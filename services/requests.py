@@ -26,6 +26,7 @@ from db.models import (
     RequestStatus,
     Role,
     StudentProfile,
+    table_of,
 )
 from services import events, mail, programmes
 from services.availability import Availability, MentorState, record_change, record_mentor_change
@@ -148,36 +149,32 @@ _SENDING = (
     )
     .where(MentorProfile.id == bindparam("mentor_id"))
 )
-# The guards: each takes a slot only while the rule allows it, and says what it left.
+# The guards: each takes a slot only while the rule allows it, and says what it left. (On the
+# tables, not the mapped classes: they touch no object the session holds.)
+_MENTORS = table_of(MentorProfile).c
+_STUDENTS = table_of(StudentProfile).c
 _TAKE_MENTOR_SLOT = (
-    update(MentorProfile)
+    update(table_of(MentorProfile))
     .where(
-        MentorProfile.id == bindparam("mentor_id"),
-        MentorProfile.status == ProfileStatus.PUBLISHED,
-        MentorProfile.accepted_count < MentorProfile.capacity,
-        MentorProfile.pending_count < bindparam("limit"),
+        _MENTORS.id == bindparam("mentor_id"),
+        _MENTORS.status == ProfileStatus.PUBLISHED,
+        _MENTORS.accepted_count < _MENTORS.capacity,
+        _MENTORS.pending_count < bindparam("limit"),
     )
-    .values(pending_count=MentorProfile.pending_count + 1)
-    .returning(
-        MentorProfile.status,
-        MentorProfile.capacity,
-        MentorProfile.accepted_count,
-        MentorProfile.pending_count,
-    )
-    .execution_options(synchronize_session=False)
+    .values(pending_count=_MENTORS.pending_count + 1)
+    .returning(_MENTORS.status, _MENTORS.capacity, _MENTORS.accepted_count, _MENTORS.pending_count)
 )
 _TAKE_STUDENT_SLOT = (
-    update(StudentProfile)
+    update(table_of(StudentProfile))
     .where(
-        StudentProfile.id == bindparam("student_id"),
-        StudentProfile.matched.is_(False),
-        StudentProfile.pending_count < bindparam("limit"),
+        _STUDENTS.id == bindparam("student_id"),
+        _STUDENTS.matched.is_(False),
+        _STUDENTS.pending_count < bindparam("limit"),
         # The degree level checked before is still the student's.
-        StudentProfile.degree_level == bindparam("level"),
+        _STUDENTS.degree_level == bindparam("level"),
     )
-    .values(pending_count=StudentProfile.pending_count + 1)
-    .returning(StudentProfile.id)
-    .execution_options(synchronize_session=False)
+    .values(pending_count=_STUDENTS.pending_count + 1)
+    .returning(_STUDENTS.id)
 )
 _NEW_REQUEST = insert(MentorRequest).returning(MentorRequest)
 
@@ -216,6 +213,8 @@ async def send(
         raise _already_asked(mentor, RequestStatus(earlier))
 
     limit = programme.mentor_pending_limit
+    if (as_read := MentorState.of(mentor).availability(limit)) is not Availability.AVAILABLE:
+        raise _unavailable(mentor, as_read)  # as the statement above read it: nothing written
     taken = (
         await session.execute(_TAKE_MENTOR_SLOT, {"mentor_id": mentor.id, "limit": limit})
     ).one_or_none()
@@ -300,13 +299,18 @@ def _check_student_free(student: StudentProfile, programme: Programme) -> None:
 
 
 async def _why_unavailable(session: AsyncSession, mentor_id: int, limit: int) -> DomainError:
+    """Why the mentor had no slot when the guard ran (they had one when first read)."""
     mentor = await session.scalar(
         select(MentorProfile)
         .where(MentorProfile.id == mentor_id)
         .execution_options(populate_existing=True)
     )
     assert mentor is not None
-    match MentorState.of(mentor).availability(limit):
+    return _unavailable(mentor, MentorState.of(mentor).availability(limit))
+
+
+def _unavailable(mentor: MentorProfile, availability: Availability) -> DomainError:
+    match availability:
         case Availability.FULL:
             return DomainError(
                 ErrorCode.MENTOR_FULL, f"{mentor.display_name} has no room for more mentees."

@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Role, User
+from db.models import Role, User, table_of
 from services import roles
 from services.errors import DomainError, ErrorCode
 from services.viewer import Viewer
@@ -138,9 +138,10 @@ async def viewer_of(session: AsyncSession, user_id: int) -> Viewer:
     return Viewer(user_id=user.id, role=role, name=user.name, email=user.email, roles=held)
 
 
+_USERS = table_of(User).c
 _ERASED_AT = (
-    select(User.erased_at)
-    .where(User.id == bindparam("user_id"))
+    select(_USERS.erased_at)
+    .where(_USERS.id == bindparam("user_id"))
     .with_for_update(read=True, key_share=True)
 )
 
