@@ -175,3 +175,76 @@ async def test_a_page_of_mentors_is_read_with_what_its_cards_show_in_one_stateme
     assert len(reads) == 1, "\n\n".join(reads)
     # ... and besides it, only the student's own profile (which programme is theirs).
     assert len(statements) <= 2, "\n\n".join(statements)
+
+
+# The server's own periodic work (mail delivery, the live event tail, the scheduler), and
+# SQLite's BEGIN IMMEDIATE (PostgreSQL's BEGIN is not a cursor's statement).
+_OWN_WORK = re.compile(
+    r"^\s*(UPDATE outbox\b|SELECT .*\bFROM (outbox|events)\b|.*pg_advisory|BEGIN\b)", re.S
+)
+
+
+@contextmanager
+def every_statement(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement a request runs, reads and writes, except the server's own work."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not _OWN_WORK.match(statement):
+            statements.append(" ".join(statement.split()))
+
+    target = engine.sync_engine
+    event.listen(target, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+
+
+def writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if re.match(r"(INSERT|UPDATE|DELETE)\b", s)]
+
+
+async def test_a_request_to_a_full_mentor_is_refused_from_one_read_writing_nothing(
+    api: Api,
+) -> None:
+    await f.programme(api)
+    mentor, mentor_id = await f.mentor(api, capacity=1)
+    first = await f.student(api)
+    await api.ok(f.ACCEPT, {"id": await f.send(api, first, mentor_id)}, as_=mentor)
+    engine: AsyncEngine = api.server.app.state.engine
+    tries = []
+    for _ in range(3):
+        late = await f.student(api)
+        with every_statement(engine) as statements:
+            refused = await api.error(f.SEND, {"mentorId": mentor_id, "message": "Hi"}, as_=late)
+        assert refused["extensions"]["code"] == "MENTOR_FULL", refused
+        tries.append(list(statements))
+    statements = min(tries, key=len)
+    assert writes(statements) == [], "\n\n".join(statements)
+    # The person's erasure check, and one read of the mentor, the student and the pair.
+    assert len(statements) <= 2, "\n\n".join(statements)
+
+
+async def test_a_request_and_its_answer_cost_a_few_statements_each(api: Api) -> None:
+    await f.programme(api)
+    engine: AsyncEngine = api.server.app.state.engine
+    sends, rejects = [], []
+    for _ in range(3):
+        mentor, mentor_id = await f.mentor(api)
+        student = await f.student(api)
+        with every_statement(engine) as statements:
+            request_id = await f.send(api, student, mentor_id)
+        sends.append(list(statements))
+        with every_statement(engine) as statements:
+            await api.ok(f.REJECT, {"id": request_id, "reason": "Not my field."}, as_=mentor)
+        rejects.append(list(statements))
+    # Sent: the erasure check; one read; the mentor's and the student's guards; the request,
+    # the mentor's letter, the event numbers and the events (request sent, availability).
+    send = min(sends, key=len)
+    assert len(send) <= 8, "\n\n".join(send)
+    # Declined: the erasure check; the request with whose it is; the mentor's row lock; the
+    # request ended; the student released; the mentor's count; the student's letter; the event
+    # numbers and the events.
+    reject = min(rejects, key=len)
+    assert len(reject) <= 9, "\n\n".join(reject)
