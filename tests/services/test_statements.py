@@ -4,8 +4,8 @@ statements whether it holds 5 mentors or 20."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -34,14 +34,19 @@ PAGE = """query($first: Int!, $orderBy: MentorOrder!) {
 BACKGROUND = ("outbox", "events", "pg_advisory")
 
 
+def _a_read(statement: str) -> bool:
+    text = statement.lstrip().upper()
+    return text.startswith("SELECT") and not any(word in statement for word in BACKGROUND)
+
+
 @contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+def counting(engine: AsyncEngine, counts: Callable[[str], bool] = _a_read) -> Iterator[list[str]]:
+    """The statements run meanwhile that `counts` (by default: reads, not the server's own)."""
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        text = statement.lstrip().upper()
-        if text.startswith("SELECT") and not any(word in statement for word in BACKGROUND):
-            statements.append(statement)
+        if counts(statement):
+            statements.append(" ".join(statement.split()))
 
     target = engine.sync_engine
     event.listen(target, "before_cursor_execute", count)
@@ -184,21 +189,9 @@ _OWN_WORK = re.compile(
 )
 
 
-@contextmanager
-def every_statement(engine: AsyncEngine) -> Iterator[list[str]]:
+def every_statement(engine: AsyncEngine) -> AbstractContextManager[list[str]]:
     """Every statement a request runs, reads and writes, except the server's own work."""
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not _OWN_WORK.match(statement):
-            statements.append(" ".join(statement.split()))
-
-    target = engine.sync_engine
-    event.listen(target, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(target, "before_cursor_execute", count)
+    return counting(engine, lambda statement: not _OWN_WORK.match(statement))
 
 
 def writes(statements: list[str]) -> list[str]:
