@@ -22,6 +22,7 @@ from websockets.typing import Subprotocol
 
 from app.graphql_view import TRY_AGAIN_LATER
 from db.models import Role
+from tests import factories as f
 from tests.clients import Api
 from tests.clock import FakeClock
 from tests.conftest import START, server_settings
@@ -45,10 +46,17 @@ class Proxy:
         self.speaking = asyncio.Event()
         self.speaking.set()
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._clients: set[asyncio.StreamWriter] = set()
 
     async def open(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._accepted, "127.0.0.1", self.port)
+
+    def _accepted(self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter) -> None:
+        # Kept from the moment of accepting: a task cancelled before it first runs never
+        # reaches its own `finally` to close the connection.
+        self._clients.add(client_out)
+        self._tasks.add(asyncio.ensure_future(self._serve(client_in, client_out)))
 
     async def shut(self) -> None:
         if self._server is not None:
@@ -57,13 +65,14 @@ class Proxy:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
 
     async def _serve(
         self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
     ) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
         try:
             server_in, server_out = await asyncio.open_connection(*self.target)
             try:
@@ -76,7 +85,7 @@ class Proxy:
             pass
         finally:
             client_out.close()
-            self._tasks.discard(task)
+            self._clients.discard(client_out)
 
     async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         while chunk := await source.read(65536):
@@ -228,3 +237,24 @@ async def test_a_database_refusing_connections_is_unavailable_at_once(
     no_failures(failures)
     await proxy.open()
     await served_again(api)
+
+
+async def test_connections_the_database_dropped_cost_no_request(
+    api: Api, proxy: Proxy, failures: list[logging.LogRecord]
+) -> None:
+    """A database restart (or a failover) drops every pooled connection at once: the next
+    requests, writes and reads and a WebSocket sign-in, are served on fresh connections, none
+    is refused, and the server's own rounds (the mailer's) go on without an error."""
+    coordinator = api.person(Role.COORDINATOR)
+    await f.programme(api, coordinator, name="Before")
+    for ask in ("write", "read", "sign-in"):
+        await proxy.shut()  # every connection through the proxy is cut
+        await proxy.open()
+        if ask == "write":
+            await f.programme(api, coordinator, name="After")
+        elif ask == "read":
+            assert (await api.ok(PROGRAMMES, as_=coordinator))["languages"]
+        else:
+            assert await ws_sign_in(api.server, api.person(Role.STUDENT).token) == (None, None)
+    await asyncio.sleep(0.5)  # a few of the mailer's rounds
+    no_failures(failures)
