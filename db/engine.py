@@ -60,7 +60,7 @@ def create_engine(
     if connect_timeout is not None:
         connect_args["timeout"] = connect_timeout
     if statement_timeout is not None:
-        connect_args["command_timeout"] = statement_timeout  # the pool's pre-ping too
+        connect_args["command_timeout"] = statement_timeout  # the pool's ping too
     engine = create_async_engine(
         url,
         echo=echo,
@@ -79,7 +79,8 @@ def create_engine(
 # trip per transaction (SQLAlchemy's pool_pre_ping pings every time). One that rested longer is
 # pinged, and replaced if the ping fails. A connection that a database restart dropped within
 # this time fails its first statement instead; SQLAlchemy then replaces every connection made
-# before, and a transaction that failed so, before its commit, runs again (`rerun_on_fresh`).
+# before, and a transaction that failed so before its commit runs again: see
+# `dropped_before_commit`, the unit of work, `read` and the background loops.
 RESTED_SECONDS = 2.0
 _RETURNED = "mentori.returned_at"
 
