@@ -10,7 +10,6 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 
-from db.engine import dropped_before_commit
 from live import tasks
 
 
@@ -79,18 +78,13 @@ class BackgroundLoop(ABC):
         self.wakeup.set()
 
     async def _run(self) -> None:
-        again = False
         while not self._stopping:
             self.wakeup.clear()
             try:
                 await self.work()
             except Exception as error:
-                if not again and dropped_before_commit(error):
-                    again = True  # the database restarted: once more at once, freshly connected
-                    continue
                 self.failures.note(f"{self.name} round", error)
             else:
                 self.failures.note(f"{self.name} round", None)
-            again = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.interval)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -60,57 +59,18 @@ def create_engine(
     if connect_timeout is not None:
         connect_args["timeout"] = connect_timeout
     if statement_timeout is not None:
-        connect_args["command_timeout"] = statement_timeout  # the pool's ping too
-    engine = create_async_engine(
+        connect_args["command_timeout"] = statement_timeout  # the pool's pre-ping too
+    return create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_pre_ping=True,
         # A request that waits longer than a statement may take for a connection gets none
         # soon: told UNAVAILABLE rather than queued for SQLAlchemy's default 30 s.
         pool_timeout=statement_timeout or 30,
         connect_args=connect_args,
     )
-    _ping_when_rested(engine)
-    return engine
-
-
-# A connection used this recently is handed out without a ping: under load that spares a round
-# trip per transaction (SQLAlchemy's pool_pre_ping pings every time). One that rested longer is
-# pinged, and replaced if the ping fails. A connection that a database restart dropped within
-# this time fails its first statement instead; SQLAlchemy then replaces every connection made
-# before, and a transaction that failed so before its commit runs again: see
-# `dropped_before_commit`, the unit of work, `read` and the background loops.
-RESTED_SECONDS = 2.0
-_RETURNED = "mentori.returned_at"
-
-
-def _ping_when_rested(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
-
-    @event.listens_for(sync_engine, "connect")
-    def _connected(dbapi_connection: Any, record: Any) -> None:
-        record.info[_RETURNED] = time.monotonic()
-
-    @event.listens_for(sync_engine, "checkin")
-    def _returned(dbapi_connection: Any, record: Any) -> None:
-        record.info[_RETURNED] = time.monotonic()
-
-    @event.listens_for(sync_engine, "checkout")
-    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        if time.monotonic() - record.info.get(_RETURNED, 0.0) < RESTED_SECONDS:
-            return
-        try:
-            sync_engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:
-            # The pool replaces this connection and tries again (SQLAlchemy's documented way).
-            raise DisconnectionError("the database dropped a pooled connection") from error
-
-
-def dropped_before_commit(error: BaseException) -> bool:
-    """A statement found its connection dropped (the database restarted): the transaction died
-    with it, so nothing of it was kept and it may run again on a fresh connection."""
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 # PostgreSQL's SQLSTATEs of a server that cannot serve now: class 08 (connection exception),
@@ -171,14 +131,8 @@ async def read(
     sessions: async_sessionmaker[AsyncSession], operation: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
     async def reading() -> T:
-        for attempt in (1, 2):
-            try:
-                async with sessions() as session:
-                    return await operation(session)
-            except DBAPIError as error:
-                if attempt == 2 or not dropped_before_commit(error):
-                    raise
-        raise AssertionError("unreachable")
+        async with sessions() as session:
+            return await operation(session)
 
     return await to_the_end(reading())
 

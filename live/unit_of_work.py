@@ -12,7 +12,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.engine import dropped_before_commit, read, to_the_end
+from db.engine import read, to_the_end
 from live.hub import EventHub
 from services import events, users
 from services.viewer import Viewer
@@ -59,23 +59,17 @@ class UnitOfWork:
     async def _run(self, operation: Callable[[AsyncSession], Awaitable[T]]) -> T:
         for attempt in range(1, ATTEMPTS + 1):
             async with self.sessions() as session:
-                committing = False
                 try:
                     if self.viewer is not None:
                         await users.require_not_erased(session, self.viewer)
                     result = await operation(session)
                     written = await events.write_pending(session)
                     signed_out = users.signed_out_by(session)
-                    committing = True
                     await session.commit()
                 except DBAPIError as error:
                     await session.rollback()
                     events.discard(session)
-                    if attempt < ATTEMPTS and (
-                        _sqlstate(error) in RETRYABLE
-                        # Dropped at the commit, it may have been kept: that is not run again.
-                        or (dropped_before_commit(error) and not committing)
-                    ):
+                    if _sqlstate(error) in RETRYABLE and attempt < ATTEMPTS:
                         log.info("retrying after %s (attempt %d)", _sqlstate(error), attempt)
                         await asyncio.sleep(0.005 * attempt)
                         continue
